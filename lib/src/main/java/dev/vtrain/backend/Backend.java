@@ -1,0 +1,134 @@
+package dev.vtrain.backend;
+
+import dev.vtrain.tensor.Storage;
+import dev.vtrain.tensor.Tensor;
+
+/**
+ * Every operation the layers, losses and optimizers need. Tensors are read as row-major
+ * matrices ({@link Tensor#rows()} × {@link Tensor#cols()}). Each method states which arguments it
+ * overwrites and which it accumulates into; arguments not named are only read.
+ *
+ * <p>A backend instance is used by one thread at a time (like a CUDA stream); it may use worker
+ * threads internally. Operations may complete asynchronously on a device: only {@link #download}
+ * and {@link #sumOfSquares} return data to the host.
+ */
+public interface Backend extends AutoCloseable {
+    /** Short name, e.g. {@code scalar} or {@code cpu}. */
+    String name();
+
+    /** One line saying what this backend runs on (SIMD width, threads, device). */
+    String description();
+
+    /** Allocates {@code elements} zero-filled float32 values in this backend's memory. */
+    Storage allocate(long elements);
+
+    /** Overwrites {@code dst} with {@code dst.size()} floats from {@code src[srcOffset...]}. */
+    void upload(float[] src, int srcOffset, Tensor dst);
+
+    /** Overwrites {@code dst[dstOffset...]} with the {@code src.size()} elements of {@code src}. */
+    void download(Tensor src, float[] dst, int dstOffset);
+
+    /** Overwrites every element of {@code t} with {@code value}. */
+    void fill(Tensor t, float value);
+
+    /**
+     * General matrix multiply: {@code c = alpha · op(a) · op(b) + beta · c}, where {@code op(x)} is
+     * {@code x} or its transpose. With {@code op(a)} of m × k and {@code op(b)} of k × n, {@code c}
+     * must be m × n. With {@code beta == 0}, {@code c} is overwritten without being read (NaN in
+     * {@code c} does not propagate), as in BLAS.
+     *
+     * @throws IllegalArgumentException if the shapes do not agree
+     */
+    void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
+
+    /** Accumulates a row vector into every row: {@code x[i, j] += bias[j]}; bias has x.cols() elements. */
+    void addRowVector(Tensor x, Tensor bias);
+
+    /**
+     * Column sums: {@code dst[j] = beta · dst[j] + Σ_i src[i, j]} ({@code beta = 1} accumulates, as
+     * for a bias gradient; with {@code beta = 0} dst is overwritten without being read).
+     */
+    void sumRows(Tensor src, Tensor dst, float beta);
+
+    /** Overwrites {@code out} with {@code f(in)}, element-wise; same shapes; may alias. */
+    void activation(Activation f, Tensor in, Tensor out);
+
+    /**
+     * Overwrites {@code gradIn} with {@code gradOut · f'(x)}, expressed through the forward output
+     * {@code out = f(x)}. All same shape; {@code gradIn} may alias {@code gradOut}.
+     */
+    void activationBackward(Activation f, Tensor out, Tensor gradOut, Tensor gradIn);
+
+    /**
+     * Fused softmax and cross-entropy over rows of {@code logits} (batch × classes) with integer
+     * class labels stored as floats in {@code labels} (batch). Accumulates {@code lossSum[0] +=
+     * Σ_rows (logsumexp(row) - row[label])}. If {@code gradLogits} is not null it is overwritten
+     * with {@code (softmax(row) - onehot(label)) · gradScale}.
+     *
+     * @throws IllegalArgumentException if a label is not an integer in [0, classes)
+     */
+    void softmaxCrossEntropy(
+            Tensor logits, Tensor labels, Tensor gradLogits, float gradScale, Tensor lossSum);
+
+    /**
+     * Squared error: accumulates {@code lossSum[0] += Σ (pred - target)²}; if {@code grad} is not
+     * null it is overwritten with {@code 2 (pred - target) · gradScale}. Same shapes.
+     */
+    void squaredError(Tensor pred, Tensor target, Tensor grad, float gradScale, Tensor lossSum);
+
+    /**
+     * Accumulates into {@code correct[0]} the number of rows whose arg-max (first maximum) of
+     * {@code logits} equals the label in {@code labels}.
+     */
+    void countCorrect(Tensor logits, Tensor labels, Tensor correct);
+
+    /** Σ x², accumulated in double and returned to the host. */
+    double sumOfSquares(Tensor x);
+
+    /** Overwrites {@code x} with {@code x · s}. */
+    void scale(Tensor x, float s);
+
+    /**
+     * One SGD step (PyTorch semantics), fused over a whole slab; overwrites {@code param} and
+     * {@code momentumBuffer} (ignored when {@code momentum == 0}). With {@code d = grad + weightDecay
+     * · param}: the buffer becomes {@code d} on the first step, else {@code momentum · buf + (1 -
+     * dampening) · d}; the update is {@code param -= lr · (nesterov ? d + momentum · buf : buf)}
+     * (or {@code lr · d} without momentum).
+     */
+    void sgdUpdate(
+            Tensor param,
+            Tensor grad,
+            Tensor momentumBuffer,
+            float lr,
+            float momentum,
+            float dampening,
+            boolean nesterov,
+            float weightDecay,
+            boolean firstStep);
+
+    /**
+     * One Adam/AdamW step (PyTorch semantics), fused over a whole slab; overwrites {@code param},
+     * {@code m} and {@code v}. Coupled weight decay adds {@code weightDecay · param} to the
+     * gradient; decoupled (AdamW) first multiplies param by {@code 1 - lr · weightDecay}. Then
+     * {@code m += (1 - beta1)(g - m)}, {@code v = beta2 v + (1 - beta2) g²}, {@code param -= stepSize ·
+     * m / (sqrt(v) / bias2Sqrt + eps)}, where the caller passes {@code stepSize = lr / (1 -
+     * beta1^t)} and {@code bias2Sqrt = sqrt(1 - beta2^t)}.
+     */
+    void adamUpdate(
+            Tensor param,
+            Tensor grad,
+            Tensor m,
+            Tensor v,
+            float lr,
+            float beta1,
+            float beta2,
+            float eps,
+            float weightDecay,
+            boolean decoupledWeightDecay,
+            float stepSize,
+            float bias2Sqrt);
+
+    /** Releases threads and other resources; storages are freed by their owners. */
+    @Override
+    void close();
+}

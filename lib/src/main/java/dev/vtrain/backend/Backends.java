@@ -1,0 +1,99 @@
+package dev.vtrain.backend;
+
+import dev.vtrain.backend.scalar.ScalarBackend;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Chooses a backend by name ({@code auto}, {@code cpu}, {@code scalar}; {@code auto} unless the
+ * system property {@code vtrain.backend} says otherwise) and records why.
+ */
+public final class Backends {
+    /** System property naming the backend to use when the caller asks for {@code auto}. */
+    public static final String PROPERTY = "vtrain.backend";
+
+    private Backends() {}
+
+    /** A chosen backend and the reason it was chosen. The caller owns (closes) the backend. */
+    public record Selection(Backend backend, String reason) {}
+
+    /**
+     * Creates the backend named {@code name} with {@code threads} threads.
+     *
+     * @throws IllegalArgumentException for an unknown name, a bad thread count, or {@code cpu}
+     *     when the Vector API module is missing
+     */
+    public static Selection create(String name, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("Invalid thread count: " + threads + " (must be ≥ 1)");
+        }
+        String requested = name == null ? "auto" : name.toLowerCase(Locale.ROOT);
+        if (requested.equals("auto")) {
+            String prop = System.getProperty(PROPERTY);
+            if (prop != null && !prop.isBlank() && !prop.equalsIgnoreCase("auto")) {
+                Selection s = create(prop, threads);
+                return new Selection(s.backend(), s.reason() + " (from -D" + PROPERTY + ")");
+            }
+        }
+        return switch (requested) {
+            case "scalar" -> new Selection(new ScalarBackend(), "scalar requested");
+            case "cpu" -> {
+                String missing = vectorApiProblem();
+                if (missing != null && missing.startsWith("module")) {
+                    throw new IllegalArgumentException(
+                            "Backend cpu needs the Vector API: " + missing);
+                }
+                yield new Selection(CpuHolder.create(threads), "cpu requested");
+            }
+            case "auto" -> {
+                String problem = vectorApiProblem();
+                if (problem != null) {
+                    yield new Selection(new ScalarBackend(), "scalar: " + problem);
+                }
+                yield new Selection(CpuHolder.create(threads), "cpu: Vector API present and C2 compiler active");
+            }
+            default ->
+                    throw new IllegalArgumentException(
+                            "Unknown backend '" + name + "' (expected one of: auto, cpu, scalar)");
+        };
+    }
+
+    /**
+     * Why Vector API kernels would not run at SIMD speed here, or null if they should: the
+     * incubator module is not in the boot layer, or no optimizing (C2) compiler will compile them.
+     */
+    public static String vectorApiProblem() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return "module jdk.incubator.vector is not loaded (start java with --add-modules"
+                    + " jdk.incubator.vector)";
+        }
+        String vmInfo = System.getProperty("java.vm.info", "");
+        if (vmInfo.contains("interpreted mode")) {
+            return "the JVM runs interpreted (-Xint); Vector API code would be 100× slower";
+        }
+        List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        for (String a : args) {
+            if (a.startsWith("-XX:TieredStopAtLevel=")) {
+                String level = a.substring(a.indexOf('=') + 1);
+                if (!level.equals("4")) {
+                    return "C2 is disabled (" + a + "); Vector API code would not be intrinsified";
+                }
+            }
+            if (a.equals("-XX:-UseCompiler") || a.equals("-Xint")) {
+                return "the JIT is disabled (" + a + ")";
+            }
+        }
+        if (ManagementFactory.getCompilationMXBean() == null) {
+            return "no JIT compiler";
+        }
+        return null;
+    }
+
+    /** Keeps the Vector API classes unloaded until the CPU backend is actually chosen. */
+    private static final class CpuHolder {
+        static Backend create(int threads) {
+            return new dev.vtrain.backend.cpu.CpuBackend(threads);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package dev.vtrain.backend.cpu;
+
+import dev.vtrain.backend.Activation;
+import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.ShapeChecks;
+import dev.vtrain.tensor.HostStorage;
+import dev.vtrain.tensor.Storage;
+import dev.vtrain.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The Vector API CPU backend: SIMD kernels at the JVM's preferred float species, GEMM and large
+ * element-wise passes split across a persistent {@link Parallel} pool. Allocates nothing per call.
+ */
+public final class CpuBackend implements Backend {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final Parallel parallel;
+    private final GemmJob gemmJob = new GemmJob();
+    private final UpdateJob updateJob = new UpdateJob();
+
+    /**
+     * A CPU backend running on {@code threads} threads (the caller and {@code threads - 1} workers).
+     *
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public CpuBackend(int threads) {
+        this.parallel = new Parallel(threads);
+    }
+
+    /** Bits in one vector of the float species the kernels use. */
+    public static int vectorBits() {
+        return VectorGemm.S.vectorBitSize();
+    }
+
+    /** Float lanes per vector. */
+    public static int lanes() {
+        return VectorGemm.L;
+    }
+
+    /** Threads this backend splits work across, the caller included. */
+    public int threads() {
+        return parallel.threads();
+    }
+
+    /** The worker threads' ids (for allocation measurements). */
+    public long[] workerThreadIds() {
+        return parallel.workerThreadIds();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "Vector API, "
+                + vectorBits()
+                + "-bit float species ("
+                + lanes()
+                + " lanes), "
+                + threads()
+                + (threads() == 1 ? " thread" : " threads");
+    }
+
+    @Override
+    public Storage allocate(long elements) {
+        return HostStorage.allocate(elements);
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Tensor dst) {
+        ShapeChecks.hostRange("upload", src, srcOffset, dst.size());
+        MemorySegment.copy(src, srcOffset, dst.segment(), F, dst.byteOffset(), (int) dst.size());
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst, int dstOffset) {
+        ShapeChecks.hostRange("download", dst, dstOffset, src.size());
+        MemorySegment.copy(src.segment(), F, src.byteOffset(), dst, dstOffset, (int) src.size());
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        VectorOps.fill(t.segment(), t.byteOffset(), t.size(), value);
+    }
+
+    @Override
+    public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        ShapeChecks.gemm(c, a, transA, b, transB);
+        int m = c.rows();
+        int n = c.cols();
+        int k = transA ? a.rows() : a.cols();
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (beta == 0f) {
+                fill(c, 0f);
+            } else {
+                scale(c, beta);
+            }
+            return;
+        }
+        int tasks = gemmJob.prepare(
+                a.segment(), a.byteOffset(), a.cols(), transA,
+                b.segment(), b.byteOffset(), b.cols(), transB,
+                c.segment(), c.byteOffset(),
+                m, n, k, alpha, beta, parallel.threads());
+        try {
+            parallel.forEach(tasks, gemmJob);
+        } finally {
+            gemmJob.clear();
+        }
+    }
+
+    @Override
+    public void addRowVector(Tensor x, Tensor bias) {
+        ShapeChecks.length("addRowVector", bias, x.cols());
+        VectorOps.addRowVector(x.segment(), x.byteOffset(), bias.segment(), bias.byteOffset(), x.cols(), 0, x.rows());
+    }
+
+    @Override
+    public void sumRows(Tensor src, Tensor dst, float beta) {
+        ShapeChecks.length("sumRows", dst, src.cols());
+        VectorOps.sumRows(
+                src.segment(), src.byteOffset(), src.rows(), src.cols(), dst.segment(), dst.byteOffset(), beta, 0, src.cols());
+    }
+
+    @Override
+    public void activation(Activation f, Tensor in, Tensor out) {
+        ShapeChecks.same("activation", in, out);
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.ACTIVATION;
+        j.activation = f;
+        j.n = in.size();
+        j.s0 = in.segment();
+        j.o0 = in.byteOffset();
+        j.s1 = out.segment();
+        j.o1 = out.byteOffset();
+        runUpdate();
+    }
+
+    @Override
+    public void activationBackward(Activation f, Tensor out, Tensor gradOut, Tensor gradIn) {
+        ShapeChecks.same("activationBackward", out, gradOut);
+        ShapeChecks.same("activationBackward", out, gradIn);
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.ACTIVATION_BACKWARD;
+        j.activation = f;
+        j.n = out.size();
+        j.s0 = out.segment();
+        j.o0 = out.byteOffset();
+        j.s1 = gradOut.segment();
+        j.o1 = gradOut.byteOffset();
+        j.s2 = gradIn.segment();
+        j.o2 = gradIn.byteOffset();
+        runUpdate();
+    }
+
+    private void runUpdate() {
+        try {
+            parallel.forEach(updateJob.tasks(), updateJob);
+        } finally {
+            updateJob.clear();
+        }
+    }
+
+    private static void addScalar(Tensor t, float v) {
+        MemorySegment s = t.segment();
+        s.set(F, t.byteOffset(), s.get(F, t.byteOffset()) + v);
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor gradLogits, float gradScale, Tensor lossSum) {
+        ShapeChecks.classification("softmaxCrossEntropy", logits, labels, gradLogits);
+        float loss = VectorOps.softmaxCrossEntropy(
+                logits.segment(), logits.byteOffset(), logits.cols(),
+                labels.segment(), labels.byteOffset(),
+                gradLogits == null ? null : gradLogits.segment(),
+                gradLogits == null ? 0 : gradLogits.byteOffset(),
+                gradScale, 0, logits.rows());
+        addScalar(lossSum, loss);
+    }
+
+    @Override
+    public void squaredError(Tensor pred, Tensor target, Tensor grad, float gradScale, Tensor lossSum) {
+        ShapeChecks.same("squaredError", pred, target);
+        if (grad != null) {
+            ShapeChecks.same("squaredError", pred, grad);
+        }
+        float loss = VectorOps.squaredError(
+                pred.segment(), pred.byteOffset(),
+                target.segment(), target.byteOffset(),
+                grad == null ? null : grad.segment(), grad == null ? 0 : grad.byteOffset(),
+                gradScale, pred.size());
+        addScalar(lossSum, loss);
+    }
+
+    @Override
+    public void countCorrect(Tensor logits, Tensor labels, Tensor correct) {
+        ShapeChecks.classification("countCorrect", logits, labels, null);
+        int hits = VectorOps.countCorrect(
+                logits.segment(), logits.byteOffset(), logits.cols(), labels.segment(), labels.byteOffset(), 0, logits.rows());
+        addScalar(correct, hits);
+    }
+
+    @Override
+    public double sumOfSquares(Tensor x) {
+        return VectorOps.sumOfSquares(x.segment(), x.byteOffset(), x.size());
+    }
+
+    @Override
+    public void scale(Tensor x, float s) {
+        VectorOps.scale(x.segment(), x.byteOffset(), x.size(), s);
+    }
+
+    @Override
+    public void sgdUpdate(
+            Tensor param, Tensor grad, Tensor momentumBuffer,
+            float lr, float momentum, float dampening, boolean nesterov, float weightDecay, boolean firstStep) {
+        ShapeChecks.same("sgdUpdate", param, grad);
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.SGD;
+        j.n = param.size();
+        j.s0 = param.segment();
+        j.o0 = param.byteOffset();
+        j.s1 = grad.segment();
+        j.o1 = grad.byteOffset();
+        if (momentum != 0f) {
+            ShapeChecks.same("sgdUpdate", param, momentumBuffer);
+            j.s2 = momentumBuffer.segment();
+            j.o2 = momentumBuffer.byteOffset();
+        }
+        j.lr = lr;
+        j.momentum = momentum;
+        j.dampening = dampening;
+        j.nesterov = nesterov;
+        j.weightDecay = weightDecay;
+        j.flag = firstStep;
+        runUpdate();
+    }
+
+    @Override
+    public void adamUpdate(
+            Tensor param, Tensor grad, Tensor m, Tensor v,
+            float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupledWeightDecay,
+            float stepSize, float bias2Sqrt) {
+        ShapeChecks.same("adamUpdate", param, grad);
+        ShapeChecks.same("adamUpdate", param, m);
+        ShapeChecks.same("adamUpdate", param, v);
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.ADAM;
+        j.n = param.size();
+        j.s0 = param.segment();
+        j.o0 = param.byteOffset();
+        j.s1 = grad.segment();
+        j.o1 = grad.byteOffset();
+        j.s2 = m.segment();
+        j.o2 = m.byteOffset();
+        j.s3 = v.segment();
+        j.o3 = v.byteOffset();
+        j.lr = lr;
+        j.beta1 = beta1;
+        j.beta2 = beta2;
+        j.eps = eps;
+        j.weightDecay = weightDecay;
+        j.flag = decoupledWeightDecay;
+        j.stepSize = stepSize;
+        j.bias2Sqrt = bias2Sqrt;
+        runUpdate();
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+    }
+}

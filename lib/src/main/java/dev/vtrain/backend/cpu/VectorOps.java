@@ -1,0 +1,309 @@
+package dev.vtrain.backend.cpu;
+
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.EXP;
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.TANH;
+
+import dev.vtrain.backend.Activation;
+import dev.vtrain.backend.ShapeChecks;
+import dev.vtrain.backend.scalar.ScalarBackend;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Element-wise, row-wise and reduction kernels over ranges of off-heap floats. Each method works
+ * on byte offsets into segments and a count, so callers can split one call across threads. Tails
+ * shorter than a vector run the scalar reference formula.
+ */
+final class VectorOps {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final long VB = (long) L * Float.BYTES;
+    private static final ByteOrder O = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private VectorOps() {}
+
+    private static FloatVector load(MemorySegment s, long off) {
+        return FloatVector.fromMemorySegment(S, s, off, O);
+    }
+
+    private static long vectorEnd(long n) {
+        return (n - n % L) * Float.BYTES;
+    }
+
+    static void fill(MemorySegment x, long off, long n, float value) {
+        FloatVector v = FloatVector.broadcast(S, value);
+        long end = vectorEnd(n);
+        long p = 0;
+        for (; p < end; p += VB) {
+            v.intoMemorySegment(x, off + p, O);
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            x.set(F, off + p, value);
+        }
+    }
+
+    static void scale(MemorySegment x, long off, long n, float s) {
+        long end = vectorEnd(n);
+        long p = 0;
+        for (; p < end; p += VB) {
+            load(x, off + p).mul(s).intoMemorySegment(x, off + p, O);
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            x.set(F, off + p, x.get(F, off + p) * s);
+        }
+    }
+
+    static double sumOfSquares(MemorySegment x, long off, long n) {
+        // Float partial sums per block of vectors, carried in double across blocks.
+        double total = 0;
+        long end = vectorEnd(n);
+        long p = 0;
+        while (p < end) {
+            long blockEnd = Math.min(end, p + 256 * VB);
+            FloatVector acc = FloatVector.zero(S);
+            for (; p < blockEnd; p += VB) {
+                FloatVector v = load(x, off + p);
+                acc = v.fma(v, acc);
+            }
+            total += acc.reduceLanes(ADD);
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            double v = x.get(F, off + p);
+            total += v * v;
+        }
+        return total;
+    }
+
+    /** x[i, :] += bias for rows [r0, r1) of an (rows × n) matrix. */
+    static void addRowVector(MemorySegment x, long xOff, MemorySegment bias, long bOff, int n, int r0, int r1) {
+        long end = vectorEnd(n);
+        for (int i = r0; i < r1; i++) {
+            long row = xOff + (long) i * n * Float.BYTES;
+            long p = 0;
+            for (; p < end; p += VB) {
+                load(x, row + p).add(load(bias, bOff + p)).intoMemorySegment(x, row + p, O);
+            }
+            for (; p < (long) n * Float.BYTES; p += Float.BYTES) {
+                x.set(F, row + p, x.get(F, row + p) + bias.get(F, bOff + p));
+            }
+        }
+    }
+
+    /** dst[j] = beta·dst[j] + Σ_i src[i, j] over columns [j0, j1) of a (rows × n) matrix. */
+    static void sumRows(
+            MemorySegment src, long sOff, int rows, int n, MemorySegment dst, long dOff, float beta, int j0, int j1) {
+        int j = j0;
+        long rowBytes = (long) n * Float.BYTES;
+        for (; j + L <= j1; j += L) {
+            long col = (long) j * Float.BYTES;
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = 0; i < rows; i++) {
+                acc = acc.add(load(src, sOff + i * rowBytes + col));
+            }
+            if (beta != 0f) {
+                acc = load(dst, dOff + col).fma(FloatVector.broadcast(S, beta), acc);
+            }
+            acc.intoMemorySegment(dst, dOff + col, O);
+        }
+        for (; j < j1; j++) {
+            long col = (long) j * Float.BYTES;
+            float sum = 0f;
+            for (int i = 0; i < rows; i++) {
+                sum += src.get(F, sOff + i * rowBytes + col);
+            }
+            dst.set(F, dOff + col, (beta == 0f ? 0f : beta * dst.get(F, dOff + col)) + sum);
+        }
+    }
+
+    static void activation(Activation f, MemorySegment in, long inOff, MemorySegment out, long outOff, long n) {
+        long end = vectorEnd(n);
+        long p = 0;
+        switch (f) {
+            case RELU -> {
+                for (; p < end; p += VB) {
+                    load(in, inOff + p).lanewise(MAX, 0f).intoMemorySegment(out, outOff + p, O);
+                }
+            }
+            case SIGMOID -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (; p < end; p += VB) {
+                    FloatVector e = load(in, inOff + p).neg().lanewise(EXP);
+                    one.div(e.add(1f)).intoMemorySegment(out, outOff + p, O);
+                }
+            }
+            case TANH -> {
+                for (; p < end; p += VB) {
+                    load(in, inOff + p).lanewise(TANH).intoMemorySegment(out, outOff + p, O);
+                }
+            }
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            out.set(F, outOff + p, ScalarBackend.activate(f, in.get(F, inOff + p)));
+        }
+    }
+
+    static void activationBackward(
+            Activation f,
+            MemorySegment out, long outOff,
+            MemorySegment gradOut, long gOff,
+            MemorySegment gradIn, long giOff,
+            long n) {
+        long end = vectorEnd(n);
+        long p = 0;
+        switch (f) {
+            case RELU -> {
+                FloatVector zero = FloatVector.zero(S);
+                for (; p < end; p += VB) {
+                    VectorMask<Float> on = load(out, outOff + p).compare(GT, 0f);
+                    zero.blend(load(gradOut, gOff + p), on).intoMemorySegment(gradIn, giOff + p, O);
+                }
+            }
+            case SIGMOID -> {
+                for (; p < end; p += VB) {
+                    FloatVector y = load(out, outOff + p);
+                    FloatVector d = y.neg().add(1f).mul(y);
+                    load(gradOut, gOff + p).mul(d).intoMemorySegment(gradIn, giOff + p, O);
+                }
+            }
+            case TANH -> {
+                for (; p < end; p += VB) {
+                    FloatVector y = load(out, outOff + p);
+                    FloatVector d = y.mul(y).neg().add(1f);
+                    load(gradOut, gOff + p).mul(d).intoMemorySegment(gradIn, giOff + p, O);
+                }
+            }
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            float y = out.get(F, outOff + p);
+            float g = gradOut.get(F, gOff + p);
+            float d = f == Activation.RELU ? (y > 0f ? g : 0f) : g * ScalarBackend.derivative(f, y);
+            gradIn.set(F, giOff + p, d);
+        }
+    }
+
+    private static int label(MemorySegment labels, long lOff, int row, int classes) {
+        float l = labels.get(F, lOff + (long) row * Float.BYTES);
+        int c = (int) l;
+        if (c != l || c < 0 || c >= classes) {
+            throw ShapeChecks.badLabel(l, row, classes);
+        }
+        return c;
+    }
+
+    private static float rowMax(MemorySegment x, long row, int n) {
+        long end = vectorEnd(n);
+        float max = Float.NEGATIVE_INFINITY;
+        long p = 0;
+        if (end > 0) {
+            FloatVector m = load(x, row);
+            for (p = VB; p < end; p += VB) {
+                m = m.max(load(x, row + p));
+            }
+            max = m.reduceLanes(MAX);
+        }
+        for (; p < (long) n * Float.BYTES; p += Float.BYTES) {
+            max = Math.max(max, x.get(F, row + p));
+        }
+        return max;
+    }
+
+    /** Softmax cross-entropy for rows [r0, r1); returns the rows' summed loss. */
+    static float softmaxCrossEntropy(
+            MemorySegment logits, long lgOff, int n,
+            MemorySegment labels, long lbOff,
+            MemorySegment grad, long gOff, float gradScale,
+            int r0, int r1) {
+        float total = 0f;
+        long end = vectorEnd(n);
+        long rowBytes = (long) n * Float.BYTES;
+        for (int i = r0; i < r1; i++) {
+            int target = label(labels, lbOff, i, n);
+            long row = lgOff + i * rowBytes;
+            float max = rowMax(logits, row, n);
+            float sum = 0f;
+            long p = 0;
+            if (end > 0) {
+                FloatVector acc = FloatVector.zero(S);
+                for (; p < end; p += VB) {
+                    acc = acc.add(load(logits, row + p).sub(max).lanewise(EXP));
+                }
+                sum = acc.reduceLanes(ADD);
+            }
+            for (; p < rowBytes; p += Float.BYTES) {
+                sum += (float) Math.exp(logits.get(F, row + p) - max);
+            }
+            total += (float) Math.log(sum) + max - logits.get(F, row + (long) target * Float.BYTES);
+            if (grad != null) {
+                float k = gradScale / sum;
+                long gRow = gOff + i * rowBytes;
+                p = 0;
+                for (; p < end; p += VB) {
+                    load(logits, row + p).sub(max).lanewise(EXP).mul(k).intoMemorySegment(grad, gRow + p, O);
+                }
+                for (; p < rowBytes; p += Float.BYTES) {
+                    grad.set(F, gRow + p, (float) Math.exp(logits.get(F, row + p) - max) * k);
+                }
+                long t = gRow + (long) target * Float.BYTES;
+                grad.set(F, t, grad.get(F, t) - gradScale);
+            }
+        }
+        return total;
+    }
+
+    /** Squared error over elements [0, n); returns Σ d². */
+    static float squaredError(
+            MemorySegment pred, long pOff,
+            MemorySegment target, long tOff,
+            MemorySegment grad, long gOff, float gradScale, long n) {
+        long end = vectorEnd(n);
+        long p = 0;
+        FloatVector acc = FloatVector.zero(S);
+        float k = 2f * gradScale;
+        for (; p < end; p += VB) {
+            FloatVector d = load(pred, pOff + p).sub(load(target, tOff + p));
+            acc = d.fma(d, acc);
+            if (grad != null) {
+                d.mul(k).intoMemorySegment(grad, gOff + p, O);
+            }
+        }
+        float total = acc.reduceLanes(ADD);
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            float d = pred.get(F, pOff + p) - target.get(F, tOff + p);
+            total += d * d;
+            if (grad != null) {
+                grad.set(F, gOff + p, d * k);
+            }
+        }
+        return total;
+    }
+
+    /** Number of rows in [r0, r1) whose first arg-max equals the label. */
+    static int countCorrect(MemorySegment logits, long lgOff, int n, MemorySegment labels, long lbOff, int r0, int r1) {
+        int hits = 0;
+        long rowBytes = (long) n * Float.BYTES;
+        for (int i = r0; i < r1; i++) {
+            long row = lgOff + i * rowBytes;
+            int best = 0;
+            float bestValue = logits.get(F, row);
+            for (int j = 1; j < n; j++) {
+                float v = logits.get(F, row + (long) j * Float.BYTES);
+                if (v > bestValue) {
+                    bestValue = v;
+                    best = j;
+                }
+            }
+            if (best == labels.get(F, lbOff + (long) i * Float.BYTES)) {
+                hits++;
+            }
+        }
+        return hits;
+    }
+}
