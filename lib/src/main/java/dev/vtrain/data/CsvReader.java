@@ -1,0 +1,238 @@
+package dev.vtrain.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Reads comma-separated values (RFC 4180 quoting) into a {@link Dataset}: every column but the
+ * label column is a numeric feature. Classification labels may be integers (used as class indices
+ * when all are ≥ 0) or strings (mapped to indices in sorted order); regression targets are numbers.
+ */
+public final class CsvReader {
+    /** How to read a CSV file. */
+    public record Options(String labelColumn, boolean header, boolean regression) {
+        /** A header row, the label column found by name (or the default), classification. */
+        public static Options classification(String labelColumn) {
+            return new Options(labelColumn, true, false);
+        }
+    }
+
+    private CsvReader() {}
+
+    /**
+     * Reads a UTF-8 CSV file.
+     *
+     * @throws DataFormatException if the file is missing or malformed
+     */
+    public static Dataset read(Path file, Options options) {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return read(r, file.toString(), options);
+        } catch (NoSuchFileException e) {
+            throw new DataFormatException(file + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new DataFormatException(file + ": not UTF-8 text");
+        } catch (IOException e) {
+            throw new DataFormatException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Reads CSV text; {@code source} names it in errors. Without a header row, columns are named by
+     * position ({@code 0}, {@code 1}, …). The label column defaults to one named {@code label},
+     * {@code target}, {@code class} or {@code y} (case-insensitive), else the last column.
+     */
+    public static Dataset read(Reader reader, String source, Options options) throws IOException {
+        BufferedReader in = new BufferedReader(reader);
+        List<String> header = null;
+        List<String[]> rows = new ArrayList<>();
+        List<Integer> lineNumbers = new ArrayList<>();
+        String line;
+        int lineNo = 0;
+        int width = -1;
+        while ((line = in.readLine()) != null) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            List<String> fields = split(line, source, lineNo);
+            if (header == null && options.header()) {
+                header = fields;
+                width = fields.size();
+                continue;
+            }
+            if (width < 0) {
+                width = fields.size();
+            }
+            if (fields.size() != width) {
+                throw new DataFormatException(
+                        source + ":" + lineNo + ": expected " + width + " fields (as in the first row) but found " + fields.size());
+            }
+            rows.add(fields.toArray(String[]::new));
+            lineNumbers.add(lineNo);
+        }
+        if (rows.isEmpty()) {
+            throw new DataFormatException(source + ": no data rows");
+        }
+        if (header == null) {
+            header = new ArrayList<>();
+            for (int i = 0; i < width; i++) {
+                header.add(Integer.toString(i));
+            }
+        }
+        if (width < 2) {
+            throw new DataFormatException(source + ": expected at least 2 columns (features and a label), found " + width);
+        }
+        int label = labelIndex(header, options.labelColumn(), source);
+        int features = width - 1;
+        float[] x = new float[rows.size() * features];
+        for (int r = 0; r < rows.size(); r++) {
+            String[] row = rows.get(r);
+            int c = 0;
+            for (int j = 0; j < width; j++) {
+                if (j == label) {
+                    continue;
+                }
+                x[r * features + c++] = number(row[j], source, lineNumbers.get(r), header.get(j));
+            }
+        }
+        if (options.regression()) {
+            float[] y = new float[rows.size()];
+            for (int r = 0; r < rows.size(); r++) {
+                y[r] = number(rows.get(r)[label], source, lineNumbers.get(r), header.get(label));
+            }
+            return new Dataset(source, x, features, y, 1, List.of());
+        }
+        return classification(source, rows, label, x, features);
+    }
+
+    private static Dataset classification(String source, List<String[]> rows, int label, float[] x, int features) {
+        boolean integers = true;
+        long max = -1;
+        for (String[] row : rows) {
+            String v = row[label].trim();
+            try {
+                long l = Long.parseLong(v);
+                if (l < 0) {
+                    integers = false;
+                    break;
+                }
+                max = Math.max(max, l);
+            } catch (NumberFormatException e) {
+                integers = false;
+                break;
+            }
+        }
+        float[] y = new float[rows.size()];
+        List<String> names = new ArrayList<>();
+        if (integers && max < 100_000) {
+            for (int i = 0; i <= max; i++) {
+                names.add(Integer.toString(i));
+            }
+            for (int r = 0; r < rows.size(); r++) {
+                y[r] = Integer.parseInt(rows.get(r)[label].trim());
+            }
+        } else {
+            TreeSet<String> distinct = new TreeSet<>();
+            for (String[] row : rows) {
+                distinct.add(row[label].trim());
+            }
+            TreeMap<String, Integer> index = new TreeMap<>();
+            for (String s : distinct) {
+                index.put(s, names.size());
+                names.add(s);
+            }
+            for (int r = 0; r < rows.size(); r++) {
+                y[r] = index.get(rows.get(r)[label].trim());
+            }
+        }
+        if (names.size() < 2) {
+            throw new DataFormatException(source + ": the label column has " + names.size()
+                    + " distinct value(s); classification needs at least 2");
+        }
+        return new Dataset(source, x, features, y, 1, names);
+    }
+
+    private static int labelIndex(List<String> header, String wanted, String source) {
+        if (wanted != null) {
+            for (int i = 0; i < header.size(); i++) {
+                if (header.get(i).trim().equals(wanted)) {
+                    return i;
+                }
+            }
+            throw new DataFormatException(source + ": no column named '" + wanted + "' (columns: " + preview(header) + ")");
+        }
+        for (String candidate : new String[] {"label", "target", "class", "y"}) {
+            for (int i = 0; i < header.size(); i++) {
+                if (header.get(i).trim().toLowerCase(Locale.ROOT).equals(candidate)) {
+                    return i;
+                }
+            }
+        }
+        return header.size() - 1;
+    }
+
+    private static String preview(List<String> header) {
+        return header.size() <= 12 ? String.join(", ", header) : String.join(", ", header.subList(0, 12)) + ", …";
+    }
+
+    private static float number(String field, String source, int line, String column) {
+        String v = field.trim();
+        float f;
+        try {
+            f = Float.parseFloat(v);
+        } catch (NumberFormatException e) {
+            throw new DataFormatException(
+                    source + ":" + line + ": column '" + column + "': expected a number but found '" + v + "'");
+        }
+        if (!Float.isFinite(f)) {
+            throw new DataFormatException(
+                    source + ":" + line + ": column '" + column + "': expected a finite number but found '" + v + "'");
+        }
+        return f;
+    }
+
+    /** Splits one line on commas, honouring double quotes ({@code ""} is a literal quote). */
+    static List<String> split(String line, String source, int lineNo) {
+        List<String> out = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"') {
+                    if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                        field.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    field.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',') {
+                out.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(ch);
+            }
+        }
+        if (quoted) {
+            throw new DataFormatException(source + ":" + lineNo + ": unterminated quoted field");
+        }
+        out.add(field.toString());
+        return out;
+    }
+}

@@ -1,0 +1,10 @@
+package dev.vtrain.train;
+
+/**
+ * Loss and accuracy of a model on a dataset.
+ *
+ * @param loss mean loss
+ * @param accuracy fraction of rows classified correctly (NaN for regression)
+ * @param samples rows evaluated
+ */
+public record Evaluation(double loss, double accuracy, long samples) {}
