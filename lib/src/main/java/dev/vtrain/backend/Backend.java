@@ -4,9 +4,9 @@ import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
 
 /**
- * Every operation the layers, losses and optimizers need. Tensors are read as row-major
- * matrices ({@link Tensor#rows()} × {@link Tensor#cols()}). Each method states which arguments it
- * overwrites and which it accumulates into; arguments not named are only read.
+ * Every operation the layers, losses and optimizers need. Tensors are read as row-major matrices
+ * ({@link Tensor#rows()} × {@link Tensor#cols()}). Each method states which arguments it overwrites
+ * and which it accumulates into; arguments not named are only read.
  *
  * <p>A backend instance is used by one thread at a time (like a CUDA stream); it may use worker
  * threads internally. Operations may complete asynchronously on a device: only {@link #download}
@@ -39,9 +39,13 @@ public interface Backend extends AutoCloseable {
      *
      * @throws IllegalArgumentException if the shapes do not agree
      */
-    void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
+    void gemm(
+            Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
 
-    /** Accumulates a row vector into every row: {@code x[i, j] += bias[j]}; bias has x.cols() elements. */
+    /**
+     * Accumulates a row vector into every row: {@code x[i, j] += bias[j]}; bias has x.cols()
+     * elements.
+     */
     void addRowVector(Tensor x, Tensor bias);
 
     /**
@@ -90,10 +94,10 @@ public interface Backend extends AutoCloseable {
 
     /**
      * One SGD step (PyTorch semantics), fused over a whole slab; overwrites {@code param} and
-     * {@code momentumBuffer} (ignored when {@code momentum == 0}). With {@code d = grad + weightDecay
-     * · param}: the buffer becomes {@code d} on the first step, else {@code momentum · buf + (1 -
-     * dampening) · d}; the update is {@code param -= lr · (nesterov ? d + momentum · buf : buf)}
-     * (or {@code lr · d} without momentum).
+     * {@code momentumBuffer} (ignored when {@code momentum == 0}). With {@code d = grad +
+     * weightDecay · param}: the buffer becomes {@code d} on the first step, else {@code momentum ·
+     * buf + (1 - dampening) · d}; the update is {@code param -= lr · (nesterov ? d + momentum · buf
+     * : buf)} (or {@code lr · d} without momentum).
      */
     void sgdUpdate(
             Tensor param,
@@ -110,9 +114,9 @@ public interface Backend extends AutoCloseable {
      * One Adam/AdamW step (PyTorch semantics), fused over a whole slab; overwrites {@code param},
      * {@code m} and {@code v}. Coupled weight decay adds {@code weightDecay · param} to the
      * gradient; decoupled (AdamW) first multiplies param by {@code 1 - lr · weightDecay}. Then
-     * {@code m += (1 - beta1)(g - m)}, {@code v = beta2 v + (1 - beta2) g²}, {@code param -= stepSize ·
-     * m / (sqrt(v) / bias2Sqrt + eps)}, where the caller passes {@code stepSize = lr / (1 -
-     * beta1^t)} and {@code bias2Sqrt = sqrt(1 - beta2^t)}.
+     * {@code m += (1 - beta1)(g - m)}, {@code v = beta2 v + (1 - beta2) g²}, {@code param -=
+     * stepSize · m / (sqrt(v) / bias2Sqrt + eps)}, where the caller passes {@code stepSize = lr /
+     * (1 - beta1^t)} and {@code bias2Sqrt = sqrt(1 - beta2^t)}.
      */
     void adamUpdate(
             Tensor param,

@@ -21,12 +21,13 @@ public final class Backends {
     /**
      * Creates the backend named {@code name} with {@code threads} threads.
      *
-     * @throws IllegalArgumentException for an unknown name, a bad thread count, or {@code cpu}
-     *     when the Vector API module is missing
+     * @throws IllegalArgumentException for an unknown name, a bad thread count, or {@code cpu} when
+     *     the Vector API module is missing
      */
     public static Selection create(String name, int threads) {
         if (threads < 1) {
-            throw new IllegalArgumentException("Invalid thread count: " + threads + " (must be ≥ 1)");
+            throw new IllegalArgumentException(
+                    "Invalid thread count: " + threads + " (must be ≥ 1)");
         }
         String requested = name == null ? "auto" : name.toLowerCase(Locale.ROOT);
         if (requested.equals("auto")) {
@@ -51,7 +52,9 @@ public final class Backends {
                 if (problem != null) {
                     yield new Selection(new ScalarBackend(), "scalar: " + problem);
                 }
-                yield new Selection(CpuHolder.create(threads), "cpu: Vector API present and C2 compiler active");
+                yield new Selection(
+                        CpuHolder.create(threads),
+                        "cpu: Vector API present and C2 compiler active");
             }
             default ->
                     throw new IllegalArgumentException(

@@ -36,7 +36,8 @@ public final class ShapeChecks {
     /** Checks that two tensors hold the same number of elements in the same rows × cols layout. */
     public static void same(String op, Tensor x, Tensor y) {
         if (x.rows() != y.rows() || x.cols() != y.cols()) {
-            throw new IllegalArgumentException(op + ": expected equal shapes but got " + x + " and " + y);
+            throw new IllegalArgumentException(
+                    op + ": expected equal shapes but got " + x + " and " + y);
         }
     }
 
@@ -44,13 +45,28 @@ public final class ShapeChecks {
     public static void length(String op, Tensor vector, long n) {
         if (vector.size() != n) {
             throw new IllegalArgumentException(
-                    op + ": expected " + n + " elements but got " + vector.size() + " in " + vector);
+                    op
+                            + ": expected "
+                            + n
+                            + " elements but got "
+                            + vector.size()
+                            + " in "
+                            + vector);
         }
     }
 
     /** Checks logits (batch × classes) against labels (batch) and an optional gradient. */
     public static void classification(String op, Tensor logits, Tensor labels, Tensor grad) {
-        length(op + " labels", labels, logits.rows());
+        if (labels.size() != logits.rows()) {
+            throw new IllegalArgumentException(
+                    op
+                            + ": expected "
+                            + logits.rows()
+                            + " labels (one per row of "
+                            + logits
+                            + ") but got "
+                            + labels.size());
+        }
         if (grad != null) {
             same(op, logits, grad);
         }

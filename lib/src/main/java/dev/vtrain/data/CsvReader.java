@@ -76,7 +76,13 @@ public final class CsvReader {
             }
             if (fields.size() != width) {
                 throw new DataFormatException(
-                        source + ":" + lineNo + ": expected " + width + " fields (as in the first row) but found " + fields.size());
+                        source
+                                + ":"
+                                + lineNo
+                                + ": expected "
+                                + width
+                                + " fields (as in the first row) but found "
+                                + fields.size());
             }
             rows.add(fields.toArray(String[]::new));
             lineNumbers.add(lineNo);
@@ -91,7 +97,10 @@ public final class CsvReader {
             }
         }
         if (width < 2) {
-            throw new DataFormatException(source + ": expected at least 2 columns (features and a label), found " + width);
+            throw new DataFormatException(
+                    source
+                            + ": expected at least 2 columns (features and a label), found "
+                            + width);
         }
         int label = labelIndex(header, options.labelColumn(), source);
         int features = width - 1;
@@ -116,7 +125,8 @@ public final class CsvReader {
         return classification(source, rows, label, x, features);
     }
 
-    private static Dataset classification(String source, List<String[]> rows, int label, float[] x, int features) {
+    private static Dataset classification(
+            String source, List<String[]> rows, int label, float[] x, int features) {
         boolean integers = true;
         long max = -1;
         for (String[] row : rows) {
@@ -157,8 +167,11 @@ public final class CsvReader {
             }
         }
         if (names.size() < 2) {
-            throw new DataFormatException(source + ": the label column has " + names.size()
-                    + " distinct value(s); classification needs at least 2");
+            throw new DataFormatException(
+                    source
+                            + ": the label column has "
+                            + names.size()
+                            + " distinct value(s); classification needs at least 2");
         }
         return new Dataset(source, x, features, y, 1, names);
     }
@@ -170,7 +183,13 @@ public final class CsvReader {
                     return i;
                 }
             }
-            throw new DataFormatException(source + ": no column named '" + wanted + "' (columns: " + preview(header) + ")");
+            throw new DataFormatException(
+                    source
+                            + ": no column named '"
+                            + wanted
+                            + "' (columns: "
+                            + preview(header)
+                            + ")");
         }
         for (String candidate : new String[] {"label", "target", "class", "y"}) {
             for (int i = 0; i < header.size(); i++) {
@@ -183,7 +202,9 @@ public final class CsvReader {
     }
 
     private static String preview(List<String> header) {
-        return header.size() <= 12 ? String.join(", ", header) : String.join(", ", header.subList(0, 12)) + ", …";
+        return header.size() <= 12
+                ? String.join(", ", header)
+                : String.join(", ", header.subList(0, 12)) + ", …";
     }
 
     private static float number(String field, String source, int line, String column) {
@@ -193,11 +214,25 @@ public final class CsvReader {
             f = Float.parseFloat(v);
         } catch (NumberFormatException e) {
             throw new DataFormatException(
-                    source + ":" + line + ": column '" + column + "': expected a number but found '" + v + "'");
+                    source
+                            + ":"
+                            + line
+                            + ": column '"
+                            + column
+                            + "': expected a number but found '"
+                            + v
+                            + "'");
         }
         if (!Float.isFinite(f)) {
             throw new DataFormatException(
-                    source + ":" + line + ": column '" + column + "': expected a finite number but found '" + v + "'");
+                    source
+                            + ":"
+                            + line
+                            + ": column '"
+                            + column
+                            + "': expected a finite number but found '"
+                            + v
+                            + "'");
         }
         return f;
     }

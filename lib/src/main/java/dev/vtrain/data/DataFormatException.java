@@ -1,6 +1,8 @@
 package dev.vtrain.data;
 
-/** Input data that cannot be used; the message names the source, the expectation and the finding. */
+/**
+ * Input data that cannot be used; the message names the source, the expectation and the finding.
+ */
 public final class DataFormatException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

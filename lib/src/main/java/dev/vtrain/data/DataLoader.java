@@ -4,9 +4,9 @@ import dev.vtrain.backend.Backend;
 import dev.vtrain.tensor.Tensor;
 
 /**
- * Batches of a {@link Dataset}: a seeded shuffle per epoch (the permutation of epoch e depends
- * only on the seed and e), fixed-size batches, and a last partial batch. Batch staging buffers
- * are allocated once; {@link #load} allocates nothing.
+ * Batches of a {@link Dataset}: a seeded shuffle per epoch (the permutation of epoch e depends only
+ * on the seed and e), fixed-size batches, and a last partial batch. Batch staging buffers are
+ * allocated once; {@link #load} allocates nothing.
  */
 public final class DataLoader {
     private final Dataset data;
@@ -24,7 +24,8 @@ public final class DataLoader {
      */
     public DataLoader(Dataset data, int batchSize, boolean shuffle, long seed) {
         if (batchSize < 1) {
-            throw new IllegalArgumentException("Invalid batch size: " + batchSize + " (must be ≥ 1)");
+            throw new IllegalArgumentException(
+                    "Invalid batch size: " + batchSize + " (must be ≥ 1)");
         }
         this.data = data;
         this.batchSize = batchSize;
@@ -57,7 +58,9 @@ public final class DataLoader {
         return Math.min(batchSize, data.size() - b * batchSize);
     }
 
-    /** Sets the sample order for epoch {@code epoch}: identity, or a seeded Fisher–Yates shuffle. */
+    /**
+     * Sets the sample order for epoch {@code epoch}: identity, or a seeded Fisher–Yates shuffle.
+     */
     public void startEpoch(int epoch) {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;

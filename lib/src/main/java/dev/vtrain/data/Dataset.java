@@ -4,9 +4,8 @@ import java.util.List;
 
 /**
  * Samples held on the heap: {@code features} is row-major ({@code size × featureCount}), {@code
- * targets} is {@code size × targetWidth} (one class index per row for classification, stored as
- * a float; the regression targets otherwise). Arrays are shared, not copied: treat them as
- * read-only.
+ * targets} is {@code size × targetWidth} (one class index per row for classification, stored as a
+ * float; the regression targets otherwise). Arrays are shared, not copied: treat them as read-only.
  *
  * @param name where the data came from, for messages and reports
  * @param features row-major features
@@ -16,19 +15,37 @@ import java.util.List;
  * @param classNames class names for classification (index = class), empty for regression
  */
 public record Dataset(
-        String name, float[] features, int featureCount, float[] targets, int targetWidth, List<String> classNames) {
+        String name,
+        float[] features,
+        int featureCount,
+        float[] targets,
+        int targetWidth,
+        List<String> classNames) {
 
     /** Validates the array sizes. */
     public Dataset {
         if (featureCount <= 0 || targetWidth <= 0) {
             throw new IllegalArgumentException(
-                    name + ": feature count and target width must be positive, got " + featureCount + " and " + targetWidth);
+                    name
+                            + ": feature count and target width must be positive, got "
+                            + featureCount
+                            + " and "
+                            + targetWidth);
         }
         if (features.length % featureCount != 0
                 || targets.length % targetWidth != 0
                 || features.length / featureCount != targets.length / targetWidth) {
-            throw new IllegalArgumentException(name + ": " + features.length + " feature values and " + targets.length
-                    + " targets do not make whole samples of " + featureCount + " features and " + targetWidth + " targets");
+            throw new IllegalArgumentException(
+                    name
+                            + ": "
+                            + features.length
+                            + " feature values and "
+                            + targets.length
+                            + " targets do not make whole samples of "
+                            + featureCount
+                            + " features and "
+                            + targetWidth
+                            + " targets");
         }
         classNames = List.copyOf(classNames);
     }

@@ -22,11 +22,19 @@ public final class EmbeddedDatasets {
     public static Dataset digits() {
         try (InputStream raw = EmbeddedDatasets.class.getResourceAsStream(DIGITS)) {
             if (raw == null) {
-                throw new IllegalStateException("Embedded resource " + DIGITS + " missing from the vtrain jar");
+                throw new IllegalStateException(
+                        "Embedded resource " + DIGITS + " missing from the vtrain jar");
             }
-            try (InputStreamReader r = new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8)) {
+            try (InputStreamReader r =
+                    new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8)) {
                 Dataset d = CsvReader.read(r, "digits", new CsvReader.Options(null, false, false));
-                return new Dataset("digits", d.features(), d.featureCount(), d.targets(), d.targetWidth(), d.classNames());
+                return new Dataset(
+                        "digits",
+                        d.features(),
+                        d.featureCount(),
+                        d.targets(),
+                        d.targetWidth(),
+                        d.classNames());
             }
         } catch (IOException e) {
             throw new IllegalStateException("Cannot read embedded " + DIGITS, e);

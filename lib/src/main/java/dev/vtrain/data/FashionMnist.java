@@ -5,17 +5,27 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Fashion-MNIST from a directory of the four IDX files ({@code train-images-idx3-ubyte},
- * {@code train-labels-idx1-ubyte}, {@code t10k-…}, each optionally {@code .gz}), as installed by
- * Debian's {@code dataset-fashion-mnist} under {@link #DEFAULT_DIR}.
+ * Fashion-MNIST from a directory of the four IDX files ({@code train-images-idx3-ubyte}, {@code
+ * train-labels-idx1-ubyte}, {@code t10k-…}, each optionally {@code .gz}), as installed by Debian's
+ * {@code dataset-fashion-mnist} under {@link #DEFAULT_DIR}.
  */
 public final class FashionMnist {
     /** Where Debian's {@code dataset-fashion-mnist} package installs the files. */
     public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
 
     /** Class names in label order. */
-    public static final List<String> CLASSES = List.of(
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    public static final List<String> CLASSES =
+            List.of(
+                    "T-shirt/top",
+                    "Trouser",
+                    "Pullover",
+                    "Dress",
+                    "Coat",
+                    "Sandal",
+                    "Shirt",
+                    "Sneaker",
+                    "Bag",
+                    "Ankle boot");
 
     private FashionMnist() {}
 
@@ -29,8 +39,11 @@ public final class FashionMnist {
      */
     public static TrainTest load(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new DataFormatException("Fashion-MNIST not found: " + dir + " is not a directory. Install it with"
-                    + " 'apt-get install dataset-fashion-mnist' (Debian) or pass --data DIR with the four IDX files");
+            throw new DataFormatException(
+                    "Fashion-MNIST not found: "
+                            + dir
+                            + " is not a directory. Install it with"
+                            + " 'apt-get install dataset-fashion-mnist' (Debian) or pass --data DIR with the four IDX files");
         }
         return new TrainTest(load(dir, "train"), load(dir, "t10k"));
     }
@@ -42,8 +55,12 @@ public final class FashionMnist {
                 return p;
             }
         }
-        throw new DataFormatException("Fashion-MNIST: missing " + base + "[.gz] in " + dir
-                + " (install 'dataset-fashion-mnist' or download the four IDX files there)");
+        throw new DataFormatException(
+                "Fashion-MNIST: missing "
+                        + base
+                        + "[.gz] in "
+                        + dir
+                        + " (install 'dataset-fashion-mnist' or download the four IDX files there)");
     }
 
     private static Dataset load(Path dir, String split) {
@@ -52,11 +69,18 @@ public final class FashionMnist {
         IdxReader.IdxArray images = IdxReader.read(imagesFile);
         IdxReader.IdxArray labels = IdxReader.read(labelsFile);
         if (images.dims().length != 3) {
-            throw new DataFormatException(imagesFile + ": expected 3 dimensions (n, rows, cols), found " + images.dims().length);
+            throw new DataFormatException(
+                    imagesFile
+                            + ": expected 3 dimensions (n, rows, cols), found "
+                            + images.dims().length);
         }
         if (labels.dims().length != 1 || labels.dims()[0] != images.dims()[0]) {
-            throw new DataFormatException(labelsFile + ": expected " + images.dims()[0] + " labels (one per image), found dims "
-                    + java.util.Arrays.toString(labels.dims()));
+            throw new DataFormatException(
+                    labelsFile
+                            + ": expected "
+                            + images.dims()[0]
+                            + " labels (one per image), found dims "
+                            + java.util.Arrays.toString(labels.dims()));
         }
         int n = images.dims()[0];
         int f = images.dims()[1] * images.dims()[2];
@@ -68,7 +92,8 @@ public final class FashionMnist {
         for (int i = 0; i < n; i++) {
             int label = labels.get(i);
             if (label >= CLASSES.size()) {
-                throw new DataFormatException(labelsFile + ": label " + label + " at index " + i + " (expected 0..9)");
+                throw new DataFormatException(
+                        labelsFile + ": label " + label + " at index " + i + " (expected 0..9)");
             }
             y[i] = label;
         }

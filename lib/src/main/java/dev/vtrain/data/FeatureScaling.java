@@ -25,8 +25,11 @@ public final class FeatureScaling {
                 case "min-max", "minmax" -> MIN_MAX;
                 case "divide-255", "255", "image" -> DIVIDE_255;
                 case "none" -> NONE;
-                default -> throw new IllegalArgumentException(
-                        "Unknown scaling '" + s + "' (expected standardize, min-max, divide-255 or none)");
+                default ->
+                        throw new IllegalArgumentException(
+                                "Unknown scaling '"
+                                        + s
+                                        + "' (expected standardize, min-max, divide-255 or none)");
             };
         }
     }
@@ -119,7 +122,13 @@ public final class FeatureScaling {
         int f = data.featureCount();
         if (f != shift.length) {
             throw new IllegalArgumentException(
-                    "Scaling fitted on " + shift.length + " features cannot apply to " + f + " features (" + data.name() + ")");
+                    "Scaling fitted on "
+                            + shift.length
+                            + " features cannot apply to "
+                            + f
+                            + " features ("
+                            + data.name()
+                            + ")");
         }
         float[] x = data.features();
         float[] out = new float[x.length];

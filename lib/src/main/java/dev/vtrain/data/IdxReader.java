@@ -49,7 +49,8 @@ public final class IdxReader {
         } catch (EOFException e) {
             throw new DataFormatException(file + ": truncated IDX header");
         } catch (IOException e) {
-            throw new DataFormatException(file + ": cannot read IDX data (" + e.getMessage() + ")", e);
+            throw new DataFormatException(
+                    file + ": cannot read IDX data (" + e.getMessage() + ")", e);
         }
     }
 
@@ -61,15 +62,20 @@ public final class IdxReader {
         int type = in.readUnsignedByte();
         int rank = in.readUnsignedByte();
         if (zero0 != 0 || zero1 != 0) {
-            throw new DataFormatException(String.format(
-                    "%s: not an IDX file (expected magic 00 00 at the start, found %02x %02x)", source, zero0, zero1));
+            throw new DataFormatException(
+                    String.format(
+                            "%s: not an IDX file (expected magic 00 00 at the start, found %02x %02x)",
+                            source, zero0, zero1));
         }
         if (type != 0x08) {
-            throw new DataFormatException(String.format(
-                    "%s: unsupported IDX element type 0x%02x (expected 0x08, unsigned byte)", source, type));
+            throw new DataFormatException(
+                    String.format(
+                            "%s: unsupported IDX element type 0x%02x (expected 0x08, unsigned byte)",
+                            source, type));
         }
         if (rank < 1) {
-            throw new DataFormatException(source + ": IDX file with 0 dimensions (expected at least 1)");
+            throw new DataFormatException(
+                    source + ": IDX file with 0 dimensions (expected at least 1)");
         }
         int[] dims = new int[rank];
         long total = 1;
@@ -80,16 +86,26 @@ public final class IdxReader {
             }
             total *= dims[i];
             if (total > MAX_ELEMENTS) {
-                throw new DataFormatException(source + ": IDX dimensions describe more than " + MAX_ELEMENTS + " elements");
+                throw new DataFormatException(
+                        source
+                                + ": IDX dimensions describe more than "
+                                + MAX_ELEMENTS
+                                + " elements");
             }
         }
         byte[] data = in.readNBytes((int) total);
         if (data.length != total) {
             throw new DataFormatException(
-                    source + ": truncated IDX data (header promises " + total + " bytes, found " + data.length + ")");
+                    source
+                            + ": truncated IDX data (header promises "
+                            + total
+                            + " bytes, found "
+                            + data.length
+                            + ")");
         }
         if (in.read() != -1) {
-            throw new DataFormatException(source + ": trailing bytes after the " + total + " IDX data bytes");
+            throw new DataFormatException(
+                    source + ": trailing bytes after the " + total + " IDX data bytes");
         }
         return new IdxArray(dims, data);
     }

@@ -4,14 +4,17 @@ package dev.vtrain.data;
 public final class Splits {
     private Splits() {}
 
-    /** The three parts; validation or test may be empty ({@code size() == 0}) only if asked for 0. */
+    /**
+     * The three parts; validation or test may be empty ({@code size() == 0}) only if asked for 0.
+     */
     public record Split(Dataset train, Dataset validation, Dataset test) {}
 
     /**
      * Shuffles {@code all} with {@code seed} and takes {@code round(n · testFraction)} samples for
      * test, {@code round(n · valFraction)} for validation and the rest for training.
      *
-     * @throws IllegalArgumentException if a fraction is outside [0, 1) or they leave no training data
+     * @throws IllegalArgumentException if a fraction is outside [0, 1) or they leave no training
+     *     data
      */
     public static Split split(Dataset all, double valFraction, double testFraction, long seed) {
         check("validation split", valFraction);
@@ -20,8 +23,14 @@ public final class Splits {
         int nTest = (int) Math.round(n * testFraction);
         int nVal = (int) Math.round(n * valFraction);
         if (n - nTest - nVal < 1) {
-            throw new IllegalArgumentException("Splits of " + valFraction + " (validation) and " + testFraction
-                    + " (test) leave no training data out of " + n + " samples");
+            throw new IllegalArgumentException(
+                    "Splits of "
+                            + valFraction
+                            + " (validation) and "
+                            + testFraction
+                            + " (test) leave no training data out of "
+                            + n
+                            + " samples");
         }
         int[] order = permutation(n, seed);
         return new Split(
@@ -41,7 +50,8 @@ public final class Splits {
 
     private static void check(String what, double f) {
         if (!(f >= 0 && f < 1)) {
-            throw new IllegalArgumentException("Invalid " + what + ": " + f + " (must be in [0, 1))");
+            throw new IllegalArgumentException(
+                    "Invalid " + what + ": " + f + " (must be in [0, 1))");
         }
     }
 

@@ -28,7 +28,8 @@ public abstract class ActivationLayer implements Layer {
     }
 
     @Override
-    public void backward(Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
+    public void backward(
+            Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
         if (gradInput != null) {
             backend.activationBackward(function, output, gradOutput, gradInput);
         }

@@ -5,8 +5,8 @@ import dev.vtrain.tensor.Tensor;
 
 /**
  * One stage of a network. Lifecycle: constructed with hyperparameters only; {@link #outFeatures}
- * and {@link #declare} are called once when a {@link Model} is built (shapes and parameters);
- * then {@link #forward} and {@link #backward} run every step on tensors the model owns. Inputs and
+ * and {@link #declare} are called once when a {@link Model} is built (shapes and parameters); then
+ * {@link #forward} and {@link #backward} run every step on tensors the model owns. Inputs and
  * outputs are (batch × features) matrices; batch may be anything up to the model's maximum.
  */
 public interface Layer {
@@ -28,5 +28,6 @@ public interface Layer {
      * when {@code gradInput} is not null, overwrites it (batch × in). {@code input} and {@code
      * output} are the tensors of the matching forward call.
      */
-    void backward(Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput);
+    void backward(
+            Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput);
 }

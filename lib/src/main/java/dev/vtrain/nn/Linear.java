@@ -28,7 +28,11 @@ public final class Linear implements Layer {
     public Linear(int inFeatures, int outFeatures, boolean bias) {
         if (inFeatures <= 0 || outFeatures <= 0) {
             throw new IllegalArgumentException(
-                    "Linear(in=" + inFeatures + ", out=" + outFeatures + "): sizes must be positive");
+                    "Linear(in="
+                            + inFeatures
+                            + ", out="
+                            + outFeatures
+                            + "): sizes must be positive");
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
@@ -84,7 +88,8 @@ public final class Linear implements Layer {
     }
 
     @Override
-    public void backward(Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
+    public void backward(
+            Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
         checkBuilt();
         // dW += dYᵀ · x ; db += Σ_rows dY ; dX = dY · W
         backend.gemm(weight.grad(), gradOutput, true, input, false, 1f, 1f);
@@ -98,6 +103,12 @@ public final class Linear implements Layer {
 
     @Override
     public String toString() {
-        return "Linear(in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (bias ? "True" : "False") + ")";
+        return "Linear(in_features="
+                + inFeatures
+                + ", out_features="
+                + outFeatures
+                + ", bias="
+                + (bias ? "True" : "False")
+                + ")";
     }
 }

@@ -10,10 +10,10 @@ import java.util.SplittableRandom;
 
 /**
  * A {@link Sequential} network built for a backend and a maximum batch size. Building plans and
- * allocates everything once: a parameter slab, a gradient slab of the same layout and an
- * activation slab (each layer's output and the gradient with respect to it, {@code maxBatch}
- * rows). Smaller batches use row views of the same buffers; nothing is allocated per step. The
- * model owns its slabs and frees them on {@link #close()}.
+ * allocates everything once: a parameter slab, a gradient slab of the same layout and an activation
+ * slab (each layer's output and the gradient with respect to it, {@code maxBatch} rows). Smaller
+ * batches use row views of the same buffers; nothing is allocated per step. The model owns its
+ * slabs and frees them on {@link #close()}.
  *
  * <p>Not thread-safe: one training or evaluation loop at a time.
  */
@@ -33,10 +33,12 @@ public final class Model implements AutoCloseable {
 
     private Model(Sequential network, int inFeatures, int maxBatch, Backend backend, long seed) {
         if (inFeatures <= 0) {
-            throw new IllegalArgumentException("Invalid input features: " + inFeatures + " (must be > 0)");
+            throw new IllegalArgumentException(
+                    "Invalid input features: " + inFeatures + " (must be > 0)");
         }
         if (maxBatch <= 0) {
-            throw new IllegalArgumentException("Invalid maximum batch size: " + maxBatch + " (must be > 0)");
+            throw new IllegalArgumentException(
+                    "Invalid maximum batch size: " + maxBatch + " (must be > 0)");
         }
         this.network = network;
         this.backend = backend;
@@ -84,7 +86,8 @@ public final class Model implements AutoCloseable {
      *
      * @throws IllegalArgumentException if a layer rejects its input size or a size is not positive
      */
-    public static Model build(Sequential network, int inFeatures, int maxBatch, Backend backend, long seed) {
+    public static Model build(
+            Sequential network, int inFeatures, int maxBatch, Backend backend, long seed) {
         return new Model(network, inFeatures, maxBatch, backend, seed);
     }
 
@@ -134,7 +137,8 @@ public final class Model implements AutoCloseable {
                 return p;
             }
         }
-        throw new IllegalArgumentException("No parameter named '" + name + "'; the model has " + parameters);
+        throw new IllegalArgumentException(
+                "No parameter named '" + name + "'; the model has " + parameters);
     }
 
     /** Number of trainable scalars. */
@@ -194,8 +198,8 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * The buffer for the gradient of the loss with respect to the output, for {@code rows} rows;
-     * a loss overwrites it, then {@link #backward} reads it.
+     * The buffer for the gradient of the loss with respect to the output, for {@code rows} rows; a
+     * loss overwrites it, then {@link #backward} reads it.
      */
     public Tensor outputGradient(int rows) {
         return gradients[gradients.length - 1].firstRows(rows);
@@ -212,7 +216,13 @@ public final class Model implements AutoCloseable {
         for (int i = layers.size() - 1; i >= 0; i--) {
             Tensor in = i == 0 ? input : outputs[i - 1].firstRows(rows);
             Tensor gradIn = i == 0 ? null : gradients[i - 1].firstRows(rows);
-            layers.get(i).backward(backend, in, outputs[i].firstRows(rows), gradients[i].firstRows(rows), gradIn);
+            layers.get(i)
+                    .backward(
+                            backend,
+                            in,
+                            outputs[i].firstRows(rows),
+                            gradients[i].firstRows(rows),
+                            gradIn);
         }
     }
 

@@ -15,7 +15,8 @@ public final class Parameter {
     private final SlabPlan.Slot value;
     private final SlabPlan.Slot grad;
 
-    Parameter(String name, int[] shape, ParameterInit init, SlabPlan.Slot value, SlabPlan.Slot grad) {
+    Parameter(
+            String name, int[] shape, ParameterInit init, SlabPlan.Slot value, SlabPlan.Slot grad) {
         this.name = name;
         this.shape = shape.clone();
         this.init = init;

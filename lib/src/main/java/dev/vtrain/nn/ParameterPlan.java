@@ -21,7 +21,8 @@ public final class ParameterPlan {
     /** Declares a parameter named {@code prefix + name} (e.g. {@code 0.weight}). */
     public Parameter add(String name, ParameterInit init, int... shape) {
         String full = prefix + name;
-        Parameter p = new Parameter(full, shape, init, values.add(full, shape), grads.add(full, shape));
+        Parameter p =
+                new Parameter(full, shape, init, values.add(full, shape), grads.add(full, shape));
         parameters.add(p);
         return p;
     }

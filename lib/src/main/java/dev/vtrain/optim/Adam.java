@@ -34,7 +34,13 @@ public final class Adam implements Optimizer {
      * @throws IllegalArgumentException for an invalid hyperparameter
      */
     public Adam(
-            Model model, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupledWeightDecay) {
+            Model model,
+            float lr,
+            float beta1,
+            float beta2,
+            float eps,
+            float weightDecay,
+            boolean decoupledWeightDecay) {
         this.model = model;
         this.lr = Hyper.nonNegative("learning rate", lr);
         this.beta1 = Hyper.unitInterval("beta1", beta1);
@@ -65,8 +71,18 @@ public final class Adam implements Optimizer {
         float bias2Sqrt = (float) Math.sqrt(bias2);
         model.backend()
                 .adamUpdate(
-                        model.parameterSlab(), model.gradientSlab(), m, v, lr, beta1, beta2, eps, weightDecay, decoupled,
-                        stepSize, bias2Sqrt);
+                        model.parameterSlab(),
+                        model.gradientSlab(),
+                        m,
+                        v,
+                        lr,
+                        beta1,
+                        beta2,
+                        eps,
+                        weightDecay,
+                        decoupled,
+                        stepSize,
+                        bias2Sqrt);
     }
 
     @Override
@@ -97,7 +113,17 @@ public final class Adam implements Optimizer {
 
     @Override
     public String toString() {
-        return (decoupled ? "AdamW" : "Adam") + "(lr=" + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps
-                + ", weight_decay=" + weightDecay + ")";
+        return (decoupled ? "AdamW" : "Adam")
+                + "(lr="
+                + lr
+                + ", betas=("
+                + beta1
+                + ", "
+                + beta2
+                + "), eps="
+                + eps
+                + ", weight_decay="
+                + weightDecay
+                + ")";
     }
 }

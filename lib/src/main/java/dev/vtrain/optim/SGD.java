@@ -33,7 +33,13 @@ public final class SGD implements Optimizer {
      * @throws IllegalArgumentException for an invalid hyperparameter, or Nesterov without momentum
      *     or with dampening
      */
-    public SGD(Model model, float lr, float momentum, float dampening, float weightDecay, boolean nesterov) {
+    public SGD(
+            Model model,
+            float lr,
+            float momentum,
+            float dampening,
+            float weightDecay,
+            boolean nesterov) {
         this.model = model;
         this.lr = Hyper.nonNegative("learning rate", lr);
         this.momentum = Hyper.nonNegative("momentum", momentum);
@@ -62,7 +68,15 @@ public final class SGD implements Optimizer {
     public void step(float lr) {
         Backend b = model.backend();
         b.sgdUpdate(
-                model.parameterSlab(), model.gradientSlab(), buffer, lr, momentum, dampening, nesterov, weightDecay, steps == 0);
+                model.parameterSlab(),
+                model.gradientSlab(),
+                buffer,
+                lr,
+                momentum,
+                dampening,
+                nesterov,
+                weightDecay,
+                steps == 0);
         steps++;
     }
 
@@ -90,7 +104,16 @@ public final class SGD implements Optimizer {
 
     @Override
     public String toString() {
-        return "SGD(lr=" + lr + ", momentum=" + momentum + ", dampening=" + dampening + ", weight_decay="
-                + weightDecay + ", nesterov=" + nesterov + ")";
+        return "SGD(lr="
+                + lr
+                + ", momentum="
+                + momentum
+                + ", dampening="
+                + dampening
+                + ", weight_decay="
+                + weightDecay
+                + ", nesterov="
+                + nesterov
+                + ")";
     }
 }

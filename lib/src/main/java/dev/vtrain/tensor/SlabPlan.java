@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.function.LongFunction;
 
 /**
- * Plans many tensors into one storage: callers {@link #add(String, int...) add} named shapes,
- * then {@link #allocate(LongFunction)} makes a single allocation and binds every {@link Slot}.
- * Each tensor starts on a 64-byte boundary (16 floats), so kernels see aligned rows and a slab
- * can be updated by one pass over its whole storage.
+ * Plans many tensors into one storage: callers {@link #add(String, int...) add} named shapes, then
+ * {@link #allocate(LongFunction)} makes a single allocation and binds every {@link Slot}. Each
+ * tensor starts on a 64-byte boundary (16 floats), so kernels see aligned rows and a slab can be
+ * updated by one pass over its whole storage.
  */
 public final class SlabPlan {
     private static final int ALIGN_ELEMENTS = (int) (HostStorage.ALIGNMENT / Float.BYTES);
@@ -34,7 +34,8 @@ public final class SlabPlan {
         /** The bound tensor. */
         public Tensor tensor() {
             if (tensor == null) {
-                throw new IllegalStateException("Slot " + name + " used before its slab was allocated");
+                throw new IllegalStateException(
+                        "Slot " + name + " used before its slab was allocated");
             }
             return tensor;
         }

@@ -1,9 +1,9 @@
 package dev.vtrain.tensor;
 
 /**
- * A block of float32 elements owned by a backend. Host storages expose their memory through
- * {@link HostStorage#segment()}; other storages (for example GPU memory) are reachable only
- * through their backend's operations.
+ * A block of float32 elements owned by a backend. Host storages expose their memory through {@link
+ * HostStorage#segment()}; other storages (for example GPU memory) are reachable only through their
+ * backend's operations.
  */
 public interface Storage extends AutoCloseable {
     /** Number of float32 elements this storage holds. */

@@ -11,8 +11,8 @@ import java.util.Arrays;
  * dimension is the row count (the batch, for activations), the product of the others the row
  * length. A rank-1 tensor of n elements is n rows of one column.
  *
- * <p>Views made by {@link #firstRows(int)} are cached, so a training loop that switches between
- * a few batch sizes allocates nothing after it has seen each size once.
+ * <p>Views made by {@link #firstRows(int)} are cached, so a training loop that switches between a
+ * few batch sizes allocates nothing after it has seen each size once.
  */
 public final class Tensor {
     private final Storage storage;
@@ -85,7 +85,11 @@ public final class Tensor {
             return host.segment();
         }
         throw new IllegalStateException(
-                "Tensor " + this + " lives in " + storage.getClass().getSimpleName() + ", not host memory");
+                "Tensor "
+                        + this
+                        + " lives in "
+                        + storage.getClass().getSimpleName()
+                        + ", not host memory");
     }
 
     /** A copy of the shape. */

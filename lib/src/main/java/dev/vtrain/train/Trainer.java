@@ -12,8 +12,8 @@ import dev.vtrain.tensor.Tensor;
 
 /**
  * An explicit training loop. Owns the batch input and target buffers ({@code maxBatch} rows) and
- * two device scalars that accumulate loss and correct predictions, so a step needs no host
- * round trip; figures are read back once per epoch.
+ * two device scalars that accumulate loss and correct predictions, so a step needs no host round
+ * trip; figures are read back once per epoch.
  */
 public final class Trainer implements AutoCloseable {
     private final Model model;
@@ -35,7 +35,8 @@ public final class Trainer implements AutoCloseable {
         this.backend = model.backend();
         SlabPlan plan = new SlabPlan();
         SlabPlan.Slot x = plan.add("input", model.maxBatch(), model.inFeatures());
-        SlabPlan.Slot y = plan.add("target", model.maxBatch(), loss.targetWidth(model.outFeatures()));
+        SlabPlan.Slot y =
+                plan.add("target", model.maxBatch(), loss.targetWidth(model.outFeatures()));
         SlabPlan.Slot l = plan.add("lossSum", 1);
         SlabPlan.Slot c = plan.add("correct", 1);
         this.storage = plan.allocate(backend::allocate);
@@ -62,23 +63,38 @@ public final class Trainer implements AutoCloseable {
 
     private void checkCompatible(Dataset data) {
         if (data.featureCount() != model.inFeatures()) {
-            throw new IllegalArgumentException(data.name() + ": samples have " + data.featureCount()
-                    + " features but the model expects " + model.inFeatures());
+            throw new IllegalArgumentException(
+                    data.name()
+                            + ": samples have "
+                            + data.featureCount()
+                            + " features but the model expects "
+                            + model.inFeatures());
         }
         if (data.targetWidth() != target.cols()) {
-            throw new IllegalArgumentException(data.name() + ": targets have width " + data.targetWidth() + " but "
-                    + loss + " expects " + target.cols());
+            throw new IllegalArgumentException(
+                    data.name()
+                            + ": targets have width "
+                            + data.targetWidth()
+                            + " but "
+                            + loss
+                            + " expects "
+                            + target.cols());
         }
         if (data.isClassification() && data.numClasses() > model.outFeatures()) {
-            throw new IllegalArgumentException(data.name() + ": " + data.numClasses() + " classes but the model has only "
-                    + model.outFeatures() + " outputs");
+            throw new IllegalArgumentException(
+                    data.name()
+                            + ": "
+                            + data.numClasses()
+                            + " classes but the model has only "
+                            + model.outFeatures()
+                            + " outputs");
         }
     }
 
     /**
      * One training step on the first {@code rows} rows of {@link #input()} and {@link #target()}:
-     * zero gradients, forward, loss (accumulated into the epoch's loss), backward, optimizer step at
-     * {@code lr}. Accumulates correct predictions when {@code countCorrect}.
+     * zero gradients, forward, loss (accumulated into the epoch's loss), backward, optimizer step
+     * at {@code lr}. Accumulates correct predictions when {@code countCorrect}.
      */
     public void step(int rows, float lr, boolean countCorrect) {
         Tensor x = input.firstRows(rows);
@@ -93,6 +109,17 @@ public final class Trainer implements AutoCloseable {
         optimizer.step(lr);
     }
 
+    /**
+     * Mean loss of the model on the first {@code rows} rows already in {@link #input()} and {@link
+     * #target()}, in evaluation mode, read back to the host (no gradients, no update).
+     */
+    public double evaluateLoaded(int rows) {
+        backend.fill(lossSum, 0f);
+        Tensor out = model.forward(input.firstRows(rows), false);
+        loss.compute(backend, out, target.firstRows(rows), null, lossSum);
+        return readScalar(lossSum) / loss.meanDivisor(rows, model.outFeatures());
+    }
+
     private double readScalar(Tensor t) {
         backend.download(t, scalar, 0);
         return scalar[0];
@@ -104,7 +131,8 @@ public final class Trainer implements AutoCloseable {
      *
      * @throws TrainingDivergedException if the training loss becomes NaN or infinite
      */
-    public History fit(Dataset train, Dataset validation, int epochs, long seed, TrainingListener listener) {
+    public History fit(
+            Dataset train, Dataset validation, int epochs, long seed, TrainingListener listener) {
         checkCompatible(train);
         if (validation != null && validation.size() > 0) {
             checkCompatible(validation);
@@ -133,21 +161,28 @@ public final class Trainer implements AutoCloseable {
                 listener.onBatch(epoch, b + 1, batches, done, System.nanoTime() - start);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            double trainLoss = readScalar(lossSum) / loss.meanDivisor(train.size(), model.outFeatures());
+            double trainLoss =
+                    readScalar(lossSum) / loss.meanDivisor(train.size(), model.outFeatures());
             double trainAcc = classification ? readScalar(correct) / train.size() : Double.NaN;
             if (!Double.isFinite(trainLoss)) {
-                throw new TrainingDivergedException("Training loss became " + trainLoss + " in epoch " + epoch
-                        + "; lower the learning rate or check the data for extreme values");
+                throw new TrainingDivergedException(
+                        "Training loss became "
+                                + trainLoss
+                                + " in epoch "
+                                + epoch
+                                + "; lower the learning rate or check the data for extreme values");
             }
-            Evaluation val = validation != null && validation.size() > 0 ? evaluate(validation) : null;
-            EpochStats stats = new EpochStats(
-                    epoch,
-                    trainLoss,
-                    trainAcc,
-                    val == null ? Double.NaN : val.loss(),
-                    val == null ? Double.NaN : val.accuracy(),
-                    seconds,
-                    train.size() / seconds);
+            Evaluation val =
+                    validation != null && validation.size() > 0 ? evaluate(validation) : null;
+            EpochStats stats =
+                    new EpochStats(
+                            epoch,
+                            trainLoss,
+                            trainAcc,
+                            val == null ? Double.NaN : val.loss(),
+                            val == null ? Double.NaN : val.accuracy(),
+                            seconds,
+                            train.size() / seconds);
             history.add(stats);
             listener.onEpoch(stats);
         }
@@ -172,7 +207,10 @@ public final class Trainer implements AutoCloseable {
             }
         }
         int n = data.size();
-        double l = n == 0 ? Double.NaN : readScalar(lossSum) / loss.meanDivisor(n, model.outFeatures());
+        double l =
+                n == 0
+                        ? Double.NaN
+                        : readScalar(lossSum) / loss.meanDivisor(n, model.outFeatures());
         double acc = classification && n > 0 ? readScalar(correct) / n : Double.NaN;
         return new Evaluation(l, acc, n);
     }

@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * vector length and the GEMM tile sizes, with 1 and 2 threads. The build runs this class at the
  * default species and again with {@code -XX:MaxVectorSize=32} and {@code =16} (256- and 128-bit).
  *
- * <p>Tolerance: relative 1e-5 of the summed magnitudes for reductions/products (float rounding of
- * a different summation order), 2e-6 relative for element-wise transcendental ops.
+ * <p>Tolerance: relative 1e-5 of the summed magnitudes for reductions/products (float rounding of a
+ * different summation order), 2e-6 relative for element-wise transcendental ops.
  */
 @Tag("kernels")
 class BackendAgreementTest {
@@ -79,12 +79,21 @@ class BackendAgreementTest {
         return out;
     }
 
-    private static void assertClose(float[] expected, float[] actual, double rel, double abs, String what) {
+    private static void assertClose(
+            float[] expected, float[] actual, double rel, double abs, String what) {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++) {
             double tol = abs + rel * Math.abs(expected[i]);
-            if (!(Math.abs(expected[i] - actual[i]) <= tol) && !(Float.isNaN(expected[i]) && Float.isNaN(actual[i]))) {
-                throw new AssertionError(what + ": element " + i + " expected " + expected[i] + " but was " + actual[i]);
+            if (!(Math.abs(expected[i] - actual[i]) <= tol)
+                    && !(Float.isNaN(expected[i]) && Float.isNaN(actual[i]))) {
+                throw new AssertionError(
+                        what
+                                + ": element "
+                                + i
+                                + " expected "
+                                + expected[i]
+                                + " but was "
+                                + actual[i]);
             }
         }
     }
@@ -127,8 +136,23 @@ class BackendAgreementTest {
                     for (CpuBackend cpu : new CpuBackend[] {one, two}) {
                         Tensor actual = tensor(cv, m, n);
                         cpu.gemm(actual, a, ta, b, tb, ab[0], ab[1]);
-                        String what = "gemm " + m + "x" + n + "x" + k + " ta=" + ta + " tb=" + tb + " alpha=" + ab[0]
-                                + " beta=" + ab[1] + " threads=" + cpu.threads();
+                        String what =
+                                "gemm "
+                                        + m
+                                        + "x"
+                                        + n
+                                        + "x"
+                                        + k
+                                        + " ta="
+                                        + ta
+                                        + " tb="
+                                        + tb
+                                        + " alpha="
+                                        + ab[0]
+                                        + " beta="
+                                        + ab[1]
+                                        + " threads="
+                                        + cpu.threads();
                         assertClose(read(expected), read(actual), 1e-5, 1e-5 * (k + 1), what);
                     }
                 }
@@ -153,8 +177,12 @@ class BackendAgreementTest {
         Tensor b = tensor(new float[8], 4, 2);
         Tensor c = tensor(new float[4], 2, 2);
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> one.gemm(c, a, false, b, false, 1f, 0f));
-        assertEquals("gemm: op(a) is 2×3, op(b) is 4×2: expected c of 2×2 and equal inner sizes, but c is 2×2", e.getMessage());
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> one.gemm(c, a, false, b, false, 1f, 0f));
+        assertEquals(
+                "gemm: op(a) is 2×3, op(b) is 4×2: expected c of 2×2 and equal inner sizes, but c is 2×2",
+                e.getMessage());
     }
 
     @ParameterizedTest
@@ -176,7 +204,8 @@ class BackendAgreementTest {
                 assertClose(read(expected), read(actual), 2e-6, 1e-7, f + " forward n=" + n);
                 Tensor actualGrad = tensor(new float[n], n);
                 cpu.activationBackward(f, expected, gradOut, actualGrad);
-                assertClose(read(expectedGrad), read(actualGrad), 2e-6, 1e-7, f + " backward n=" + n);
+                assertClose(
+                        read(expectedGrad), read(actualGrad), 2e-6, 1e-7, f + " backward n=" + n);
             }
         }
         Tensor fillRef = tensor(x, n);
@@ -239,7 +268,12 @@ class BackendAgreementTest {
             Tensor lossCpu = tensor(new float[] {1f}, 1);
             REF.softmaxCrossEntropy(lg, lb, gradRef, 1f / rows, lossRef);
             one.softmaxCrossEntropy(lg, lb, gradCpu, 1f / rows, lossCpu);
-            assertClose(read(gradRef), read(gradCpu), 1e-5, 1e-7, "softmaxCE grad " + rows + "x" + classes);
+            assertClose(
+                    read(gradRef),
+                    read(gradCpu),
+                    1e-5,
+                    1e-7,
+                    "softmaxCE grad " + rows + "x" + classes);
             assertClose(read(lossRef), read(lossCpu), 1e-5, 1e-5, "softmaxCE loss");
             Tensor correctRef = tensor(new float[] {2f}, 1);
             Tensor correctCpu = tensor(new float[] {2f}, 1);
@@ -265,8 +299,10 @@ class BackendAgreementTest {
         Tensor lb = tensor(new float[] {1f, 3f}, 2);
         Tensor loss = tensor(new float[1], 1);
         for (Backend b : new Backend[] {REF, one}) {
-            IllegalArgumentException e = assertThrows(
-                    IllegalArgumentException.class, () -> b.softmaxCrossEntropy(lg, lb, null, 1f, loss));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> b.softmaxCrossEntropy(lg, lb, null, 1f, loss));
             assertEquals(
                     "Label 3.0 in row 1 is not a class index in [0, 3) — check the label column and the model's output size",
                     e.getMessage());
@@ -292,12 +328,38 @@ class BackendAgreementTest {
                     }
                     Tensor pr = tensor(p, n);
                     Tensor br = tensor(s1, n);
-                    REF.sgdUpdate(pr, tensor(g, n), br, 0.1f, momentum, nesterov ? 0f : 0.1f, nesterov, 0.01f, first);
+                    REF.sgdUpdate(
+                            pr,
+                            tensor(g, n),
+                            br,
+                            0.1f,
+                            momentum,
+                            nesterov ? 0f : 0.1f,
+                            nesterov,
+                            0.01f,
+                            first);
                     for (CpuBackend cpu : new CpuBackend[] {one, two}) {
                         Tensor pc = tensor(p, n);
                         Tensor bc = tensor(s1, n);
-                        cpu.sgdUpdate(pc, tensor(g, n), bc, 0.1f, momentum, nesterov ? 0f : 0.1f, nesterov, 0.01f, first);
-                        String what = "sgd n=" + n + " m=" + momentum + " nesterov=" + nesterov + " first=" + first;
+                        cpu.sgdUpdate(
+                                pc,
+                                tensor(g, n),
+                                bc,
+                                0.1f,
+                                momentum,
+                                nesterov ? 0f : 0.1f,
+                                nesterov,
+                                0.01f,
+                                first);
+                        String what =
+                                "sgd n="
+                                        + n
+                                        + " m="
+                                        + momentum
+                                        + " nesterov="
+                                        + nesterov
+                                        + " first="
+                                        + first;
                         assertClose(read(pr), read(pc), 1e-6, 1e-7, what);
                         assertClose(read(br), read(bc), 1e-6, 1e-7, what + " buffer");
                     }
@@ -308,15 +370,41 @@ class BackendAgreementTest {
             Tensor pr = tensor(p, n);
             Tensor mr = tensor(s1, n);
             Tensor vr = tensor(s2, n);
-            REF.adamUpdate(pr, tensor(g, n), mr, vr, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, decoupled, 0.01f, 0.05f);
+            REF.adamUpdate(
+                    pr,
+                    tensor(g, n),
+                    mr,
+                    vr,
+                    1e-3f,
+                    0.9f,
+                    0.999f,
+                    1e-8f,
+                    0.01f,
+                    decoupled,
+                    0.01f,
+                    0.05f);
             for (CpuBackend cpu : new CpuBackend[] {one, two}) {
                 Tensor pc = tensor(p, n);
                 Tensor mc = tensor(s1, n);
                 Tensor vc = tensor(s2, n);
-                cpu.adamUpdate(pc, tensor(g, n), mc, vc, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, decoupled, 0.01f, 0.05f);
-                String what = "adam n=" + n + " decoupled=" + decoupled + " threads=" + cpu.threads();
+                cpu.adamUpdate(
+                        pc,
+                        tensor(g, n),
+                        mc,
+                        vc,
+                        1e-3f,
+                        0.9f,
+                        0.999f,
+                        1e-8f,
+                        0.01f,
+                        decoupled,
+                        0.01f,
+                        0.05f);
+                String what =
+                        "adam n=" + n + " decoupled=" + decoupled + " threads=" + cpu.threads();
                 assertClose(read(pr), read(pc), 1e-6, 1e-7, what);
-                // m = m + (1-β1)(g - m) cancels: error is relative to the O(1) inputs, not to the result.
+                // m = m + (1-β1)(g - m) cancels: error is relative to the O(1) inputs, not to the
+                // result.
                 assertClose(read(mr), read(mc), 1e-6, 1e-7, what + " m");
                 assertClose(read(vr), read(vc), 1e-6, 1e-9, what + " v");
             }

@@ -26,17 +26,31 @@ class DigitsEndToEndTest {
         Splits.Split split = Splits.split(all, 0.1, 0.2, 0);
         FeatureScaling scaling = FeatureScaling.fit(FeatureScaling.Kind.STANDARDIZE, split.train());
         try (Backend backend = Backends.create(backendName, 2).backend();
-                Model model = Model.build(
-                        new Sequential(new Linear(64, 128), new ReLU(), new Linear(128, 10)), 64, 32, backend, 0);
+                Model model =
+                        Model.build(
+                                new Sequential(
+                                        new Linear(64, 128), new ReLU(), new Linear(128, 10)),
+                                64,
+                                32,
+                                backend,
+                                0);
                 Adam adam = new Adam(model, 1e-3f);
                 Trainer trainer = new Trainer(model, new CrossEntropyLoss(), adam)) {
             long t0 = System.nanoTime();
-            History h = trainer.fit(
-                    scaling.apply(split.train()), scaling.apply(split.validation()), 20, 0, TrainingListener.NONE);
+            History h =
+                    trainer.fit(
+                            scaling.apply(split.train()),
+                            scaling.apply(split.validation()),
+                            20,
+                            0,
+                            TrainingListener.NONE);
             Evaluation test = trainer.evaluate(scaling.apply(split.test()));
             System.out.printf(
                     "%s: test accuracy %.4f, val %.4f, %.2fs%n",
-                    backendName, test.accuracy(), h.last().valAccuracy(), (System.nanoTime() - t0) / 1e9);
+                    backendName,
+                    test.accuracy(),
+                    h.last().valAccuracy(),
+                    (System.nanoTime() - t0) / 1e9);
             assertTrue(test.accuracy() >= 0.95, "test accuracy " + test.accuracy());
         }
     }

@@ -21,7 +21,8 @@ public final class CpuBackend implements Backend {
     private final UpdateJob updateJob = new UpdateJob();
 
     /**
-     * A CPU backend running on {@code threads} threads (the caller and {@code threads - 1} workers).
+     * A CPU backend running on {@code threads} threads (the caller and {@code threads - 1}
+     * workers).
      *
      * @throws IllegalArgumentException if {@code threads < 1}
      */
@@ -88,7 +89,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+    public void gemm(
+            Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
         ShapeChecks.gemm(c, a, transA, b, transB);
         int m = c.rows();
         int n = c.cols();
@@ -104,11 +106,24 @@ public final class CpuBackend implements Backend {
             }
             return;
         }
-        int tasks = gemmJob.prepare(
-                a.segment(), a.byteOffset(), a.cols(), transA,
-                b.segment(), b.byteOffset(), b.cols(), transB,
-                c.segment(), c.byteOffset(),
-                m, n, k, alpha, beta, parallel.threads());
+        int tasks =
+                gemmJob.prepare(
+                        a.segment(),
+                        a.byteOffset(),
+                        a.cols(),
+                        transA,
+                        b.segment(),
+                        b.byteOffset(),
+                        b.cols(),
+                        transB,
+                        c.segment(),
+                        c.byteOffset(),
+                        m,
+                        n,
+                        k,
+                        alpha,
+                        beta,
+                        parallel.threads());
         try {
             parallel.forEach(tasks, gemmJob);
         } finally {
@@ -119,14 +134,29 @@ public final class CpuBackend implements Backend {
     @Override
     public void addRowVector(Tensor x, Tensor bias) {
         ShapeChecks.length("addRowVector", bias, x.cols());
-        VectorOps.addRowVector(x.segment(), x.byteOffset(), bias.segment(), bias.byteOffset(), x.cols(), 0, x.rows());
+        VectorOps.addRowVector(
+                x.segment(),
+                x.byteOffset(),
+                bias.segment(),
+                bias.byteOffset(),
+                x.cols(),
+                0,
+                x.rows());
     }
 
     @Override
     public void sumRows(Tensor src, Tensor dst, float beta) {
         ShapeChecks.length("sumRows", dst, src.cols());
         VectorOps.sumRows(
-                src.segment(), src.byteOffset(), src.rows(), src.cols(), dst.segment(), dst.byteOffset(), beta, 0, src.cols());
+                src.segment(),
+                src.byteOffset(),
+                src.rows(),
+                src.cols(),
+                dst.segment(),
+                dst.byteOffset(),
+                beta,
+                0,
+                src.cols());
     }
 
     @Override
@@ -174,36 +204,56 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor gradLogits, float gradScale, Tensor lossSum) {
+    public void softmaxCrossEntropy(
+            Tensor logits, Tensor labels, Tensor gradLogits, float gradScale, Tensor lossSum) {
         ShapeChecks.classification("softmaxCrossEntropy", logits, labels, gradLogits);
-        float loss = VectorOps.softmaxCrossEntropy(
-                logits.segment(), logits.byteOffset(), logits.cols(),
-                labels.segment(), labels.byteOffset(),
-                gradLogits == null ? null : gradLogits.segment(),
-                gradLogits == null ? 0 : gradLogits.byteOffset(),
-                gradScale, 0, logits.rows());
+        float loss =
+                VectorOps.softmaxCrossEntropy(
+                        logits.segment(),
+                        logits.byteOffset(),
+                        logits.cols(),
+                        labels.segment(),
+                        labels.byteOffset(),
+                        gradLogits == null ? null : gradLogits.segment(),
+                        gradLogits == null ? 0 : gradLogits.byteOffset(),
+                        gradScale,
+                        0,
+                        logits.rows());
         addScalar(lossSum, loss);
     }
 
     @Override
-    public void squaredError(Tensor pred, Tensor target, Tensor grad, float gradScale, Tensor lossSum) {
+    public void squaredError(
+            Tensor pred, Tensor target, Tensor grad, float gradScale, Tensor lossSum) {
         ShapeChecks.same("squaredError", pred, target);
         if (grad != null) {
             ShapeChecks.same("squaredError", pred, grad);
         }
-        float loss = VectorOps.squaredError(
-                pred.segment(), pred.byteOffset(),
-                target.segment(), target.byteOffset(),
-                grad == null ? null : grad.segment(), grad == null ? 0 : grad.byteOffset(),
-                gradScale, pred.size());
+        float loss =
+                VectorOps.squaredError(
+                        pred.segment(),
+                        pred.byteOffset(),
+                        target.segment(),
+                        target.byteOffset(),
+                        grad == null ? null : grad.segment(),
+                        grad == null ? 0 : grad.byteOffset(),
+                        gradScale,
+                        pred.size());
         addScalar(lossSum, loss);
     }
 
     @Override
     public void countCorrect(Tensor logits, Tensor labels, Tensor correct) {
         ShapeChecks.classification("countCorrect", logits, labels, null);
-        int hits = VectorOps.countCorrect(
-                logits.segment(), logits.byteOffset(), logits.cols(), labels.segment(), labels.byteOffset(), 0, logits.rows());
+        int hits =
+                VectorOps.countCorrect(
+                        logits.segment(),
+                        logits.byteOffset(),
+                        logits.cols(),
+                        labels.segment(),
+                        labels.byteOffset(),
+                        0,
+                        logits.rows());
         addScalar(correct, hits);
     }
 
@@ -219,8 +269,15 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sgdUpdate(
-            Tensor param, Tensor grad, Tensor momentumBuffer,
-            float lr, float momentum, float dampening, boolean nesterov, float weightDecay, boolean firstStep) {
+            Tensor param,
+            Tensor grad,
+            Tensor momentumBuffer,
+            float lr,
+            float momentum,
+            float dampening,
+            boolean nesterov,
+            float weightDecay,
+            boolean firstStep) {
         ShapeChecks.same("sgdUpdate", param, grad);
         UpdateJob j = updateJob;
         j.kind = UpdateJob.Kind.SGD;
@@ -245,9 +302,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void adamUpdate(
-            Tensor param, Tensor grad, Tensor m, Tensor v,
-            float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupledWeightDecay,
-            float stepSize, float bias2Sqrt) {
+            Tensor param,
+            Tensor grad,
+            Tensor m,
+            Tensor v,
+            float lr,
+            float beta1,
+            float beta2,
+            float eps,
+            float weightDecay,
+            boolean decoupledWeightDecay,
+            float stepSize,
+            float bias2Sqrt) {
         ShapeChecks.same("adamUpdate", param, grad);
         ShapeChecks.same("adamUpdate", param, m);
         ShapeChecks.same("adamUpdate", param, v);

@@ -3,8 +3,8 @@ package dev.vtrain.backend.cpu;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One SGEMM call split into tiles of C for {@link Parallel}: preallocated and refilled per call,
- * so splitting allocates nothing. Tiles never overlap, so no two threads write one element.
+ * One SGEMM call split into tiles of C for {@link Parallel}: preallocated and refilled per call, so
+ * splitting allocates nothing. Tiles never overlap, so no two threads write one element.
  */
 final class GemmJob implements Parallel.Body {
     private static final long MIN_PARALLEL_FLOPS = 1L << 20;
@@ -30,10 +30,22 @@ final class GemmJob implements Parallel.Body {
 
     /** Sets up {@code c = alpha · op(a) · op(b) + beta · c} and returns the number of tasks. */
     int prepare(
-            MemorySegment a, long aOff, int lda, boolean transA,
-            MemorySegment b, long bOff, int ldb, boolean transB,
-            MemorySegment c, long cOff,
-            int m, int n, int k, float alpha, float beta, int threads) {
+            MemorySegment a,
+            long aOff,
+            int lda,
+            boolean transA,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            boolean transB,
+            MemorySegment c,
+            long cOff,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float beta,
+            int threads) {
         this.a = a;
         this.b = b;
         this.c = c;
@@ -84,13 +96,15 @@ final class GemmJob implements Parallel.Body {
         if (!transB) {
             int ars = transA ? 1 : lda;
             int acs = transA ? lda : 1;
-            VectorGemm.broadcast(a, aOff, ars, acs, b, bOff, ldb, c, cOff, n, k, i0, i1, j0, j1, alpha, beta);
+            VectorGemm.broadcast(
+                    a, aOff, ars, acs, b, bOff, ldb, c, cOff, n, k, i0, i1, j0, j1, alpha, beta);
         } else if (!transA) {
             VectorGemm.dot(a, aOff, lda, b, bOff, ldb, c, cOff, n, k, i0, i1, j0, j1, alpha, beta);
         } else {
             for (int i = i0; i < i1; i++) {
                 for (int j = j0; j < j1; j++) {
-                    VectorGemm.scalarCell(a, aOff, 1, lda, b, bOff, 1, ldb, c, cOff, n, k, i, j, alpha, beta);
+                    VectorGemm.scalarCell(
+                            a, aOff, 1, lda, b, bOff, 1, ldb, c, cOff, n, k, i, j, alpha, beta);
                 }
             }
         }

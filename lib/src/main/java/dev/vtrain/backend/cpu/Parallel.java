@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The one place vtrain splits work across threads: a persistent pool of {@code threads - 1}
- * daemon workers plus the calling thread. {@link #forEach} hands out task indices dynamically
- * (a thread that is descheduled simply claims fewer tasks) and allocates nothing.
+ * The one place vtrain splits work across threads: a persistent pool of {@code threads - 1} daemon
+ * workers plus the calling thread. {@link #forEach} hands out task indices dynamically (a thread
+ * that is descheduled simply claims fewer tasks) and allocates nothing.
  *
  * <p>Dispatch state is one {@code AtomicLong}: generation (24 bits) | task count (20 bits) | next
  * task (20 bits). A claim is a CAS that checks the generation, so a worker that wakes late can
@@ -42,7 +42,8 @@ public final class Parallel implements AutoCloseable {
      */
     public Parallel(int threads) {
         if (threads < 1 || threads > 4096) {
-            throw new IllegalArgumentException("Invalid thread count: " + threads + " (must be in [1, 4096])");
+            throw new IllegalArgumentException(
+                    "Invalid thread count: " + threads + " (must be in [1, 4096])");
         }
         this.threads = threads;
         this.workers = new Thread[threads - 1];
@@ -69,8 +70,9 @@ public final class Parallel implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body.run(i)} for every i in [0, tasks), on the caller and the workers, and returns
-     * when all have finished. An exception thrown by a task is rethrown here (the first one).
+     * Runs {@code body.run(i)} for every i in [0, tasks), on the caller and the workers, and
+     * returns when all have finished. An exception thrown by a task is rethrown here (the first
+     * one).
      */
     public void forEach(int tasks, Body body) {
         if (tasks <= 0) {
@@ -83,7 +85,8 @@ public final class Parallel implements AutoCloseable {
             return;
         }
         if (tasks > MAX_TASKS) {
-            throw new IllegalArgumentException("Too many tasks: " + tasks + " (at most " + MAX_TASKS + ")");
+            throw new IllegalArgumentException(
+                    "Too many tasks: " + tasks + " (at most " + MAX_TASKS + ")");
         }
         if (closed) {
             throw new IllegalStateException("Parallel pool is closed");

@@ -4,8 +4,8 @@ import dev.vtrain.backend.Activation;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Large element-wise passes (optimizer updates, activations) split into aligned chunks for
- * {@link Parallel}; preallocated and refilled per call.
+ * Large element-wise passes (optimizer updates, activations) split into aligned chunks for {@link
+ * Parallel}; preallocated and refilled per call.
  */
 final class UpdateJob implements Parallel.Body {
     /** Elements per task: large enough to amortise dispatch, a multiple of every vector length. */
@@ -53,14 +53,54 @@ final class UpdateJob implements Parallel.Body {
         long byteFrom = from * Float.BYTES;
         switch (kind) {
             case SGD ->
-                    VectorUpdates.sgd(s0, o0, s1, o1, s2, o2, from, to, lr, momentum, dampening, nesterov, weightDecay, flag);
+                    VectorUpdates.sgd(
+                            s0,
+                            o0,
+                            s1,
+                            o1,
+                            s2,
+                            o2,
+                            from,
+                            to,
+                            lr,
+                            momentum,
+                            dampening,
+                            nesterov,
+                            weightDecay,
+                            flag);
             case ADAM ->
                     VectorUpdates.adam(
-                            s0, o0, s1, o1, s2, o2, s3, o3, from, to, lr, beta1, beta2, eps, weightDecay, flag, stepSize, bias2Sqrt);
-            case ACTIVATION -> VectorOps.activation(activation, s0, o0 + byteFrom, s1, o1 + byteFrom, to - from);
+                            s0,
+                            o0,
+                            s1,
+                            o1,
+                            s2,
+                            o2,
+                            s3,
+                            o3,
+                            from,
+                            to,
+                            lr,
+                            beta1,
+                            beta2,
+                            eps,
+                            weightDecay,
+                            flag,
+                            stepSize,
+                            bias2Sqrt);
+            case ACTIVATION ->
+                    VectorOps.activation(
+                            activation, s0, o0 + byteFrom, s1, o1 + byteFrom, to - from);
             case ACTIVATION_BACKWARD ->
                     VectorOps.activationBackward(
-                            activation, s0, o0 + byteFrom, s1, o1 + byteFrom, s2, o2 + byteFrom, to - from);
+                            activation,
+                            s0,
+                            o0 + byteFrom,
+                            s1,
+                            o1 + byteFrom,
+                            s2,
+                            o2 + byteFrom,
+                            to - from);
         }
     }
 

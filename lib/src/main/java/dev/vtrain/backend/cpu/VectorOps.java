@@ -1,10 +1,8 @@
 package dev.vtrain.backend.cpu;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
-import static jdk.incubator.vector.VectorOperators.EXP;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.MAX;
-import static jdk.incubator.vector.VectorOperators.TANH;
 
 import dev.vtrain.backend.Activation;
 import dev.vtrain.backend.ShapeChecks;
@@ -17,8 +15,8 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Element-wise, row-wise and reduction kernels over ranges of off-heap floats. Each method works
- * on byte offsets into segments and a count, so callers can split one call across threads. Tails
+ * Element-wise, row-wise and reduction kernels over ranges of off-heap floats. Each method works on
+ * byte offsets into segments and a count, so callers can split one call across threads. Tails
  * shorter than a vector run the scalar reference formula.
  */
 final class VectorOps {
@@ -29,10 +27,6 @@ final class VectorOps {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private VectorOps() {}
-
-    private static FloatVector load(MemorySegment s, long off) {
-        return FloatVector.fromMemorySegment(S, s, off, O);
-    }
 
     private static long vectorEnd(long n) {
         return (n - n % L) * Float.BYTES;
@@ -54,7 +48,7 @@ final class VectorOps {
         long end = vectorEnd(n);
         long p = 0;
         for (; p < end; p += VB) {
-            load(x, off + p).mul(s).intoMemorySegment(x, off + p, O);
+            FloatVector.fromMemorySegment(S, x, off + p, O).mul(s).intoMemorySegment(x, off + p, O);
         }
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             x.set(F, off + p, x.get(F, off + p) * s);
@@ -70,7 +64,7 @@ final class VectorOps {
             long blockEnd = Math.min(end, p + 256 * VB);
             FloatVector acc = FloatVector.zero(S);
             for (; p < blockEnd; p += VB) {
-                FloatVector v = load(x, off + p);
+                FloatVector v = FloatVector.fromMemorySegment(S, x, off + p, O);
                 acc = v.fma(v, acc);
             }
             total += acc.reduceLanes(ADD);
@@ -83,13 +77,16 @@ final class VectorOps {
     }
 
     /** x[i, :] += bias for rows [r0, r1) of an (rows × n) matrix. */
-    static void addRowVector(MemorySegment x, long xOff, MemorySegment bias, long bOff, int n, int r0, int r1) {
+    static void addRowVector(
+            MemorySegment x, long xOff, MemorySegment bias, long bOff, int n, int r0, int r1) {
         long end = vectorEnd(n);
         for (int i = r0; i < r1; i++) {
             long row = xOff + (long) i * n * Float.BYTES;
             long p = 0;
             for (; p < end; p += VB) {
-                load(x, row + p).add(load(bias, bOff + p)).intoMemorySegment(x, row + p, O);
+                FloatVector.fromMemorySegment(S, x, row + p, O)
+                        .add(FloatVector.fromMemorySegment(S, bias, bOff + p, O))
+                        .intoMemorySegment(x, row + p, O);
             }
             for (; p < (long) n * Float.BYTES; p += Float.BYTES) {
                 x.set(F, row + p, x.get(F, row + p) + bias.get(F, bOff + p));
@@ -99,17 +96,27 @@ final class VectorOps {
 
     /** dst[j] = beta·dst[j] + Σ_i src[i, j] over columns [j0, j1) of a (rows × n) matrix. */
     static void sumRows(
-            MemorySegment src, long sOff, int rows, int n, MemorySegment dst, long dOff, float beta, int j0, int j1) {
+            MemorySegment src,
+            long sOff,
+            int rows,
+            int n,
+            MemorySegment dst,
+            long dOff,
+            float beta,
+            int j0,
+            int j1) {
         int j = j0;
         long rowBytes = (long) n * Float.BYTES;
         for (; j + L <= j1; j += L) {
             long col = (long) j * Float.BYTES;
             FloatVector acc = FloatVector.zero(S);
             for (int i = 0; i < rows; i++) {
-                acc = acc.add(load(src, sOff + i * rowBytes + col));
+                acc = acc.add(FloatVector.fromMemorySegment(S, src, sOff + i * rowBytes + col, O));
             }
             if (beta != 0f) {
-                acc = load(dst, dOff + col).fma(FloatVector.broadcast(S, beta), acc);
+                acc =
+                        FloatVector.fromMemorySegment(S, dst, dOff + col, O)
+                                .fma(FloatVector.broadcast(S, beta), acc);
             }
             acc.intoMemorySegment(dst, dOff + col, O);
         }
@@ -123,26 +130,25 @@ final class VectorOps {
         }
     }
 
-    static void activation(Activation f, MemorySegment in, long inOff, MemorySegment out, long outOff, long n) {
+    static void activation(
+            Activation f, MemorySegment in, long inOff, MemorySegment out, long outOff, long n) {
         long end = vectorEnd(n);
         long p = 0;
         switch (f) {
             case RELU -> {
                 for (; p < end; p += VB) {
-                    load(in, inOff + p).lanewise(MAX, 0f).intoMemorySegment(out, outOff + p, O);
+                    FloatVector.fromMemorySegment(S, in, inOff + p, O)
+                            .lanewise(MAX, 0f)
+                            .intoMemorySegment(out, outOff + p, O);
                 }
             }
             case SIGMOID -> {
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                for (; p < end; p += VB) {
-                    FloatVector e = load(in, inOff + p).neg().lanewise(EXP);
-                    one.div(e.add(1f)).intoMemorySegment(out, outOff + p, O);
-                }
+                VectorMath.apply(VectorMath.SIGMOID, in, inOff, out, outOff, n, 0f);
+                return;
             }
             case TANH -> {
-                for (; p < end; p += VB) {
-                    load(in, inOff + p).lanewise(TANH).intoMemorySegment(out, outOff + p, O);
-                }
+                VectorMath.apply(VectorMath.TANH, in, inOff, out, outOff, n, 0f);
+                return;
             }
         }
         for (; p < n * Float.BYTES; p += Float.BYTES) {
@@ -152,9 +158,12 @@ final class VectorOps {
 
     static void activationBackward(
             Activation f,
-            MemorySegment out, long outOff,
-            MemorySegment gradOut, long gOff,
-            MemorySegment gradIn, long giOff,
+            MemorySegment out,
+            long outOff,
+            MemorySegment gradOut,
+            long gOff,
+            MemorySegment gradIn,
+            long giOff,
             long n) {
         long end = vectorEnd(n);
         long p = 0;
@@ -162,22 +171,28 @@ final class VectorOps {
             case RELU -> {
                 FloatVector zero = FloatVector.zero(S);
                 for (; p < end; p += VB) {
-                    VectorMask<Float> on = load(out, outOff + p).compare(GT, 0f);
-                    zero.blend(load(gradOut, gOff + p), on).intoMemorySegment(gradIn, giOff + p, O);
+                    VectorMask<Float> on =
+                            FloatVector.fromMemorySegment(S, out, outOff + p, O).compare(GT, 0f);
+                    zero.blend(FloatVector.fromMemorySegment(S, gradOut, gOff + p, O), on)
+                            .intoMemorySegment(gradIn, giOff + p, O);
                 }
             }
             case SIGMOID -> {
                 for (; p < end; p += VB) {
-                    FloatVector y = load(out, outOff + p);
+                    FloatVector y = FloatVector.fromMemorySegment(S, out, outOff + p, O);
                     FloatVector d = y.neg().add(1f).mul(y);
-                    load(gradOut, gOff + p).mul(d).intoMemorySegment(gradIn, giOff + p, O);
+                    FloatVector.fromMemorySegment(S, gradOut, gOff + p, O)
+                            .mul(d)
+                            .intoMemorySegment(gradIn, giOff + p, O);
                 }
             }
             case TANH -> {
                 for (; p < end; p += VB) {
-                    FloatVector y = load(out, outOff + p);
+                    FloatVector y = FloatVector.fromMemorySegment(S, out, outOff + p, O);
                     FloatVector d = y.mul(y).neg().add(1f);
-                    load(gradOut, gOff + p).mul(d).intoMemorySegment(gradIn, giOff + p, O);
+                    FloatVector.fromMemorySegment(S, gradOut, gOff + p, O)
+                            .mul(d)
+                            .intoMemorySegment(gradIn, giOff + p, O);
                 }
             }
         }
@@ -203,9 +218,9 @@ final class VectorOps {
         float max = Float.NEGATIVE_INFINITY;
         long p = 0;
         if (end > 0) {
-            FloatVector m = load(x, row);
+            FloatVector m = FloatVector.fromMemorySegment(S, x, row, O);
             for (p = VB; p < end; p += VB) {
-                m = m.max(load(x, row + p));
+                m = m.max(FloatVector.fromMemorySegment(S, x, row + p, O));
             }
             max = m.reduceLanes(MAX);
         }
@@ -217,10 +232,16 @@ final class VectorOps {
 
     /** Softmax cross-entropy for rows [r0, r1); returns the rows' summed loss. */
     static float softmaxCrossEntropy(
-            MemorySegment logits, long lgOff, int n,
-            MemorySegment labels, long lbOff,
-            MemorySegment grad, long gOff, float gradScale,
-            int r0, int r1) {
+            MemorySegment logits,
+            long lgOff,
+            int n,
+            MemorySegment labels,
+            long lbOff,
+            MemorySegment grad,
+            long gOff,
+            float gradScale,
+            int r0,
+            int r1) {
         float total = 0f;
         long end = vectorEnd(n);
         long rowBytes = (long) n * Float.BYTES;
@@ -228,29 +249,13 @@ final class VectorOps {
             int target = label(labels, lbOff, i, n);
             long row = lgOff + i * rowBytes;
             float max = rowMax(logits, row, n);
-            float sum = 0f;
-            long p = 0;
-            if (end > 0) {
-                FloatVector acc = FloatVector.zero(S);
-                for (; p < end; p += VB) {
-                    acc = acc.add(load(logits, row + p).sub(max).lanewise(EXP));
-                }
-                sum = acc.reduceLanes(ADD);
-            }
-            for (; p < rowBytes; p += Float.BYTES) {
-                sum += (float) Math.exp(logits.get(F, row + p) - max);
-            }
+            long gRow = gOff + i * rowBytes;
+            // With a gradient buffer, exp(x - max) is stored there and rescaled; without, only
+            // summed.
+            float sum = VectorMath.apply(VectorMath.EXP, logits, row, grad, gRow, n, max);
             total += (float) Math.log(sum) + max - logits.get(F, row + (long) target * Float.BYTES);
             if (grad != null) {
-                float k = gradScale / sum;
-                long gRow = gOff + i * rowBytes;
-                p = 0;
-                for (; p < end; p += VB) {
-                    load(logits, row + p).sub(max).lanewise(EXP).mul(k).intoMemorySegment(grad, gRow + p, O);
-                }
-                for (; p < rowBytes; p += Float.BYTES) {
-                    grad.set(F, gRow + p, (float) Math.exp(logits.get(F, row + p) - max) * k);
-                }
+                VectorOps.scale(grad, gRow, n, gradScale / sum);
                 long t = gRow + (long) target * Float.BYTES;
                 grad.set(F, t, grad.get(F, t) - gradScale);
             }
@@ -260,15 +265,22 @@ final class VectorOps {
 
     /** Squared error over elements [0, n); returns Σ d². */
     static float squaredError(
-            MemorySegment pred, long pOff,
-            MemorySegment target, long tOff,
-            MemorySegment grad, long gOff, float gradScale, long n) {
+            MemorySegment pred,
+            long pOff,
+            MemorySegment target,
+            long tOff,
+            MemorySegment grad,
+            long gOff,
+            float gradScale,
+            long n) {
         long end = vectorEnd(n);
         long p = 0;
         FloatVector acc = FloatVector.zero(S);
         float k = 2f * gradScale;
         for (; p < end; p += VB) {
-            FloatVector d = load(pred, pOff + p).sub(load(target, tOff + p));
+            FloatVector d =
+                    FloatVector.fromMemorySegment(S, pred, pOff + p, O)
+                            .sub(FloatVector.fromMemorySegment(S, target, tOff + p, O));
             acc = d.fma(d, acc);
             if (grad != null) {
                 d.mul(k).intoMemorySegment(grad, gOff + p, O);
@@ -286,7 +298,14 @@ final class VectorOps {
     }
 
     /** Number of rows in [r0, r1) whose first arg-max equals the label. */
-    static int countCorrect(MemorySegment logits, long lgOff, int n, MemorySegment labels, long lbOff, int r0, int r1) {
+    static int countCorrect(
+            MemorySegment logits,
+            long lgOff,
+            int n,
+            MemorySegment labels,
+            long lbOff,
+            int r0,
+            int r1) {
         int hits = 0;
         long rowBytes = (long) n * Float.BYTES;
         for (int i = r0; i < r1; i++) {

@@ -19,28 +19,38 @@ final class VectorUpdates {
 
     private VectorUpdates() {}
 
-    private static FloatVector load(MemorySegment s, long off) {
-        return FloatVector.fromMemorySegment(S, s, off, O);
-    }
-
     static void sgd(
-            MemorySegment param, long pOff,
-            MemorySegment grad, long gOff,
-            MemorySegment buf, long bOff,
-            long from, long to,
-            float lr, float momentum, float dampening, boolean nesterov, float wd, boolean first) {
+            MemorySegment param,
+            long pOff,
+            MemorySegment grad,
+            long gOff,
+            MemorySegment buf,
+            long bOff,
+            long from,
+            long to,
+            float lr,
+            float momentum,
+            float dampening,
+            boolean nesterov,
+            float wd,
+            boolean first) {
         long i = from;
         long vecTo = from + (to - from) / L * L;
         float keep = 1f - dampening;
         for (; i < vecTo; i += L) {
             long o = i * Float.BYTES;
-            FloatVector p = load(param, pOff + o);
-            FloatVector d = load(grad, gOff + o);
+            FloatVector p = FloatVector.fromMemorySegment(S, param, pOff + o, O);
+            FloatVector d = FloatVector.fromMemorySegment(S, grad, gOff + o, O);
             if (wd != 0f) {
                 d = p.fma(FloatVector.broadcast(S, wd), d);
             }
             if (momentum != 0f) {
-                FloatVector b = first ? d : load(buf, bOff + o).mul(momentum).add(d.mul(keep));
+                FloatVector b =
+                        first
+                                ? d
+                                : FloatVector.fromMemorySegment(S, buf, bOff + o, O)
+                                        .mul(momentum)
+                                        .add(d.mul(keep));
                 b.intoMemorySegment(buf, bOff + o, O);
                 d = nesterov ? b.fma(FloatVector.broadcast(S, momentum), d) : b;
             }
@@ -60,13 +70,24 @@ final class VectorUpdates {
     }
 
     static void adam(
-            MemorySegment param, long pOff,
-            MemorySegment grad, long gOff,
-            MemorySegment m, long mOff,
-            MemorySegment v, long vOff,
-            long from, long to,
-            float lr, float beta1, float beta2, float eps, float wd, boolean decoupled,
-            float stepSize, float bias2Sqrt) {
+            MemorySegment param,
+            long pOff,
+            MemorySegment grad,
+            long gOff,
+            MemorySegment m,
+            long mOff,
+            MemorySegment v,
+            long vOff,
+            long from,
+            long to,
+            float lr,
+            float beta1,
+            float beta2,
+            float eps,
+            float wd,
+            boolean decoupled,
+            float stepSize,
+            float bias2Sqrt) {
         long i = from;
         long vecTo = from + (to - from) / L * L;
         float oneMinusB1 = 1f - beta1;
@@ -74,20 +95,25 @@ final class VectorUpdates {
         float decay = 1f - lr * wd;
         for (; i < vecTo; i += L) {
             long o = i * Float.BYTES;
-            FloatVector p = load(param, pOff + o);
-            FloatVector g = load(grad, gOff + o);
+            FloatVector p = FloatVector.fromMemorySegment(S, param, pOff + o, O);
+            FloatVector g = FloatVector.fromMemorySegment(S, grad, gOff + o, O);
             if (decoupled) {
                 p = p.mul(decay);
             } else if (wd != 0f) {
                 g = p.fma(FloatVector.broadcast(S, wd), g);
             }
-            FloatVector mi = load(m, mOff + o);
+            FloatVector mi = FloatVector.fromMemorySegment(S, m, mOff + o, O);
             mi = g.sub(mi).fma(FloatVector.broadcast(S, oneMinusB1), mi);
-            FloatVector vi = load(v, vOff + o).mul(beta2).add(g.mul(g).mul(oneMinusB2));
+            FloatVector vi =
+                    FloatVector.fromMemorySegment(S, v, vOff + o, O)
+                            .mul(beta2)
+                            .add(g.mul(g).mul(oneMinusB2));
             mi.intoMemorySegment(m, mOff + o, O);
             vi.intoMemorySegment(v, vOff + o, O);
             FloatVector denom = vi.sqrt().div(bias2Sqrt).add(eps);
-            mi.div(denom).fma(FloatVector.broadcast(S, -stepSize), p).intoMemorySegment(param, pOff + o, O);
+            mi.div(denom)
+                    .fma(FloatVector.broadcast(S, -stepSize), p)
+                    .intoMemorySegment(param, pOff + o, O);
         }
         for (; i < to; i++) {
             long o = i * Float.BYTES;

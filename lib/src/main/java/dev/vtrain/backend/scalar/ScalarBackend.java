@@ -140,7 +140,10 @@ public final class ScalarBackend implements Backend {
         for (long i = 0; i < out.size(); i++) {
             float g = get(gradOut, i);
             // ReLU selects rather than multiplies, so an infinite gradient in a dead unit stays 0.
-            float d = f == Activation.RELU ? (get(out, i) > 0f ? g : 0f) : g * derivative(f, get(out, i));
+            float d =
+                    f == Activation.RELU
+                            ? (get(out, i) > 0f ? g : 0f)
+                            : g * derivative(f, get(out, i));
             set(gradIn, i, d);
         }
     }
@@ -185,7 +188,8 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
-    public void squaredError(Tensor pred, Tensor target, Tensor grad, float gradScale, Tensor lossSum) {
+    public void squaredError(
+            Tensor pred, Tensor target, Tensor grad, float gradScale, Tensor lossSum) {
         ShapeChecks.same("squaredError", pred, target);
         if (grad != null) {
             ShapeChecks.same("squaredError", pred, grad);
@@ -254,7 +258,8 @@ public final class ScalarBackend implements Backend {
             float p = get(param, i);
             float d = get(grad, i) + weightDecay * p;
             if (momentum != 0f) {
-                float buf = firstStep ? d : momentum * get(momentumBuffer, i) + (1f - dampening) * d;
+                float buf =
+                        firstStep ? d : momentum * get(momentumBuffer, i) + (1f - dampening) * d;
                 set(momentumBuffer, i, buf);
                 d = nesterov ? d + momentum * buf : buf;
             }

@@ -19,9 +19,11 @@ public final class CrossEntropyLoss implements Loss {
     }
 
     @Override
-    public void compute(Backend backend, Tensor output, Tensor target, Tensor gradOutput, Tensor lossSum) {
+    public void compute(
+            Backend backend, Tensor output, Tensor target, Tensor gradOutput, Tensor lossSum) {
         int rows = output.rows();
-        backend.softmaxCrossEntropy(output, target, gradOutput, rows == 0 ? 0f : 1f / rows, lossSum);
+        backend.softmaxCrossEntropy(
+                output, target, gradOutput, rows == 0 ? 0f : 1f / rows, lossSum);
     }
 
     @Override

@@ -16,8 +16,8 @@ public interface Loss {
 
     /**
      * Accumulates {@code lossSum[0] +=} the summed loss of {@code output} (batch × out) against
-     * {@code target} (batch × {@link #targetWidth}); if {@code gradOutput} is not null, overwrites it
-     * with the gradient of the batch-mean loss.
+     * {@code target} (batch × {@link #targetWidth}); if {@code gradOutput} is not null, overwrites
+     * it with the gradient of the batch-mean loss.
      */
     void compute(Backend backend, Tensor output, Tensor target, Tensor gradOutput, Tensor lossSum);
 }

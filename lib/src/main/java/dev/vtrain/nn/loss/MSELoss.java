@@ -16,7 +16,8 @@ public final class MSELoss implements Loss {
     }
 
     @Override
-    public void compute(Backend backend, Tensor output, Tensor target, Tensor gradOutput, Tensor lossSum) {
+    public void compute(
+            Backend backend, Tensor output, Tensor target, Tensor gradOutput, Tensor lossSum) {
         long n = output.size();
         backend.squaredError(output, target, gradOutput, n == 0 ? 0f : (float) (1.0 / n), lossSum);
     }

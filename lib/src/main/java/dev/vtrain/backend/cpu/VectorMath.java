@@ -1,0 +1,125 @@
+package dev.vtrain.backend.cpu;
+
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.F2I;
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LT;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * exp, sigmoid and tanh over ranges of memory, built from additions, multiplications and bit
+ * operations only, so they compile to SIMD instructions on every platform (the Vector API's own
+ * {@code EXP}/{@code TANH} fall back to boxed Java code where no native math library is wired in).
+ * One method holds the loop and the polynomial: C2 declines to inline a large helper that takes or
+ * returns vectors at call sites it deems cold, and a vector crossing a call is boxed. Coefficients
+ * are Cephes {@code expf}/{@code tanhf}; the agreement tests bound the error against {@code
+ * Math.exp}/{@code Math.tanh} (2e-6 relative).
+ */
+final class VectorMath {
+    /** {@code e^(x - shift)}. */
+    static final int EXP = 0;
+
+    /** {@code 1 / (1 + e^-x)}. */
+    static final int SIGMOID = 1;
+
+    /** {@code tanh(x)}. */
+    static final int TANH = 2;
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder O = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final float EXP_HI = 88.0f;
+    private static final float EXP_LO = -87.3f;
+
+    private VectorMath() {}
+
+    /**
+     * Overwrites {@code dst[i] = f(src[i])} for i in [0, n) (dst may be null: nothing stored) and
+     * returns Σ f(src[i]). {@code shift} is subtracted before {@link #EXP} and ignored otherwise.
+     */
+    static float apply(
+            int fn,
+            MemorySegment src,
+            long srcOff,
+            MemorySegment dst,
+            long dstOff,
+            long n,
+            float shift) {
+        long end = (n - n % L) * Float.BYTES;
+        long step = (long) L * Float.BYTES;
+        FloatVector sum = FloatVector.zero(S);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        long p = 0;
+        for (; p < end; p += step) {
+            FloatVector x = FloatVector.fromMemorySegment(S, src, srcOff + p, O);
+            FloatVector arg = fn == EXP ? x.sub(shift) : fn == SIGMOID ? x.neg() : x.abs().mul(2f);
+            // e = exp(arg): range reduction arg = k·ln2 + r, polynomial in r, scale by 2^k.
+            FloatVector a = arg.max(EXP_LO).min(EXP_HI);
+            FloatVector fx = a.mul(1.44269504088896341f).add(0.5f);
+            FloatVector t = ((IntVector) fx.convert(F2I, 0)).convert(I2F, 0).reinterpretAsFloats();
+            fx = t.sub(one, t.compare(GT, fx));
+            a = a.sub(fx.mul(0.693359375f)).sub(fx.mul(-2.12194440e-4f));
+            FloatVector y =
+                    FloatVector.broadcast(S, 1.9875691500e-4f)
+                            .fma(a, FloatVector.broadcast(S, 1.3981999507e-3f))
+                            .fma(a, FloatVector.broadcast(S, 8.3334519073e-3f))
+                            .fma(a, FloatVector.broadcast(S, 4.1665795894e-2f))
+                            .fma(a, FloatVector.broadcast(S, 1.6666665459e-1f))
+                            .fma(a, FloatVector.broadcast(S, 5.0000001201e-1f));
+            y = y.fma(a.mul(a), a).add(one);
+            FloatVector e =
+                    y.mul(
+                            ((IntVector) fx.convert(F2I, 0))
+                                    .add(127)
+                                    .lanewise(LSHL, 23)
+                                    .reinterpretAsFloats());
+            FloatVector r;
+            if (fn == EXP) {
+                r = e;
+            } else if (fn == SIGMOID) {
+                r = one.div(e.add(one));
+            } else {
+                FloatVector z = x.mul(x);
+                FloatVector small =
+                        FloatVector.broadcast(S, -5.70498872745e-3f)
+                                .fma(z, FloatVector.broadcast(S, 2.06390887954e-2f))
+                                .fma(z, FloatVector.broadcast(S, -5.37397155531e-2f))
+                                .fma(z, FloatVector.broadcast(S, 1.33314422036e-1f))
+                                .fma(z, FloatVector.broadcast(S, -3.33332819422e-1f))
+                                .mul(z)
+                                .fma(x, x);
+                FloatVector large = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));
+                large = large.blend(large.neg(), x.compare(LT, 0f));
+                r = large.blend(small, x.abs().compare(LT, 0.625f));
+            }
+            if (dst != null) {
+                r.intoMemorySegment(dst, dstOff + p, O);
+            }
+            sum = sum.add(r);
+        }
+        float total = sum.reduceLanes(ADD);
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            float x = src.get(F, srcOff + p);
+            float r =
+                    switch (fn) {
+                        case EXP -> (float) Math.exp(x - shift);
+                        case SIGMOID -> (float) (1.0 / (1.0 + Math.exp(-x)));
+                        default -> (float) Math.tanh(x);
+                    };
+            if (dst != null) {
+                dst.set(F, dstOff + p, r);
+            }
+            total += r;
+        }
+        return total;
+    }
+}

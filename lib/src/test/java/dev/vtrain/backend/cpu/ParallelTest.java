@@ -1,0 +1,52 @@
+package dev.vtrain.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+    @Test
+    void everyTaskRunsExactlyOnceAcrossManyGenerations() {
+        try (Parallel p = new Parallel(3)) {
+            for (int round = 0; round < 2000; round++) {
+                int tasks = 1 + round % 37;
+                AtomicIntegerArray hits = new AtomicIntegerArray(tasks);
+                p.forEach(tasks, hits::incrementAndGet);
+                for (int i = 0; i < tasks; i++) {
+                    assertEquals(1, hits.get(i), "round " + round + " task " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void taskFailureIsRethrownOnTheCaller() {
+        try (Parallel p = new Parallel(2)) {
+            IllegalStateException e =
+                    assertThrows(
+                            IllegalStateException.class,
+                            () ->
+                                    p.forEach(
+                                            8,
+                                            i -> {
+                                                if (i == 5) {
+                                                    throw new IllegalStateException(
+                                                            "task 5 failed");
+                                                }
+                                            }));
+            assertEquals("task 5 failed", e.getMessage());
+            AtomicIntegerArray hits = new AtomicIntegerArray(4);
+            p.forEach(4, hits::incrementAndGet);
+            assertEquals(4, hits.get(0) + hits.get(1) + hits.get(2) + hits.get(3));
+        }
+    }
+
+    @Test
+    void rejectsBadThreadCounts() {
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new Parallel(0));
+        assertEquals("Invalid thread count: 0 (must be in [1, 4096])", e.getMessage());
+    }
+}

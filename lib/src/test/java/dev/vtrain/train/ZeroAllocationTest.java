@@ -1,0 +1,94 @@
+package dev.vtrain.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.sun.management.ThreadMXBean;
+import dev.vtrain.backend.cpu.CpuBackend;
+import dev.vtrain.nn.Linear;
+import dev.vtrain.nn.Model;
+import dev.vtrain.nn.ReLU;
+import dev.vtrain.nn.Sequential;
+import dev.vtrain.nn.Sigmoid;
+import dev.vtrain.nn.Tanh;
+import dev.vtrain.nn.loss.CrossEntropyLoss;
+import dev.vtrain.optim.Adam;
+import dev.vtrain.optim.Optimizer;
+import dev.vtrain.optim.SGD;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * After warm-up, a full training step (zero grad, forward, loss, backward, optimizer) allocates 0
+ * heap bytes on the calling thread and on every worker thread. A Vector API kernel that fell off
+ * its intrinsics would box vectors and fail this test.
+ */
+@Tag("kernels")
+class ZeroAllocationTest {
+    @ParameterizedTest(name = "{0} threads, {1}")
+    @CsvSource({"1,adam", "2,adam", "2,sgd"})
+    void trainingStepAllocatesNothing(int threads, String optimizer) {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (CpuBackend backend = new CpuBackend(threads);
+                Model model =
+                        Model.build(
+                                new Sequential(
+                                        new Linear(784, 256),
+                                        new ReLU(),
+                                        new Linear(256, 128),
+                                        new Tanh(),
+                                        new Linear(128, 32),
+                                        new Sigmoid(),
+                                        new Linear(32, 10)),
+                                784,
+                                128,
+                                backend,
+                                1);
+                Optimizer opt =
+                        optimizer.equals("adam")
+                                ? new Adam(model, 1e-3f)
+                                : new SGD(model, 0.01f, 0.9f, 0, 1e-4f, true);
+                Trainer trainer = new Trainer(model, new CrossEntropyLoss(), opt)) {
+            float[] x = new float[128 * 784];
+            float[] y = new float[128];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (i % 255) / 255f;
+            }
+            for (int i = 0; i < y.length; i++) {
+                y[i] = i % 10;
+            }
+            backend.upload(x, 0, trainer.input());
+            backend.upload(y, 0, trainer.target());
+            int[] batches = {128, 100, 1};
+            for (int warm = 0; warm < 3000; warm++) {
+                trainer.step(batches[warm % 3], 1e-3f, true);
+            }
+            long[] ids = threadIds(backend);
+            long before = total(mx, ids);
+            for (int i = 0; i < 300; i++) {
+                trainer.step(batches[i % 3], 1e-3f, true);
+            }
+            long allocated = total(mx, ids) - before;
+            assertEquals(
+                    0,
+                    allocated,
+                    "bytes allocated by 300 training steps on " + backend.description());
+        }
+    }
+
+    private static long[] threadIds(CpuBackend backend) {
+        return backend.workerThreadIds();
+    }
+
+    /**
+     * Bytes allocated so far by this thread and the workers; measuring allocates nothing itself.
+     */
+    private static long total(ThreadMXBean mx, long[] workerIds) {
+        long sum = mx.getCurrentThreadAllocatedBytes();
+        for (long id : workerIds) {
+            sum += mx.getThreadAllocatedBytes(id);
+        }
+        return sum;
+    }
+}
