@@ -1,0 +1,51 @@
+package dev.vtrain.cli;
+
+import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.Backends;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vtrain info}: JDK, SIMD species, cores, and the backend that would be chosen and why. */
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
+        description = "Show JDK, SIMD width, cores and the backend chosen.")
+final class InfoCommand implements Callable<Integer> {
+    @Option(
+            names = "--backend",
+            defaultValue = "auto",
+            description = "Backend to describe: auto, cpu, scalar (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--threads", description = "Threads (default: all available processors).")
+    Integer threads;
+
+    @Override
+    public Integer call() {
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        Backends.Selection s = Backends.create(backend, t);
+        try (Backend b = s.backend()) {
+            Map<String, Object> env = Environment.describe(t, b.name());
+            System.out.println("vtrain " + new Main.Version().getVersion()[0].substring(7));
+            System.out.println("JDK:      " + env.get("jdk"));
+            System.out.println("OS:       " + env.get("os"));
+            System.out.println(
+                    "CPU:      " + env.get("cpu") + ", " + env.get("cores") + " cores available");
+            int bits = (int) env.get("simd_bits");
+            System.out.println(
+                    "SIMD:     "
+                            + (bits == 0
+                                    ? "Vector API unavailable (jdk.incubator.vector not loaded)"
+                                    : "FloatVector.SPECIES_PREFERRED = "
+                                            + bits
+                                            + "-bit ("
+                                            + bits / 32
+                                            + " floats)"));
+            System.out.println("Backend:  " + b.name() + " — " + b.description());
+            System.out.println("Why:      " + s.reason());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.vtrain.cli;
+
+import dev.vtrain.data.DataFormatException;
+import dev.vtrain.train.TrainingDivergedException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code vtrain} command. */
+@Command(
+        name = "vtrain",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description =
+                "Train neural networks inside the JVM (Vector API kernels, off-heap tensors).",
+        subcommands = {TrainCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    private Main() {}
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
+    static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler(
+                (ex, a) -> {
+                    PrintWriter err = ex.getCommandLine().getErr();
+                    err.println("vtrain: " + ex.getMessage());
+                    err.println(
+                            "Try '"
+                                    + ex.getCommandLine().getCommandSpec().qualifiedName()
+                                    + " --help'.");
+                    return 2;
+                });
+        cl.setExecutionExceptionHandler(
+                (ex, commandLine, parseResult) -> {
+                    commandLine.getErr().println("vtrain: " + message(ex));
+                    if (System.getenv("VTRAIN_DEBUG") != null) {
+                        ex.printStackTrace(commandLine.getErr());
+                    }
+                    return 1;
+                });
+        return cl.execute(args);
+    }
+
+    private static String message(Throwable ex) {
+        if (ex instanceof DataFormatException
+                || ex instanceof IllegalArgumentException
+                || ex instanceof TrainingDivergedException
+                || ex instanceof UncheckedIOException) {
+            return ex.getMessage();
+        }
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (" + ex.getMessage() + "); try a smaller --batch-size or model";
+        }
+        return ex.getClass().getSimpleName()
+                + ": "
+                + ex.getMessage()
+                + " (set VTRAIN_DEBUG=1 for a stack trace)";
+    }
+
+    /** Version from the jar manifest, else "dev". */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"vtrain " + (v == null ? "0.1.0-dev" : v)};
+        }
+    }
+}

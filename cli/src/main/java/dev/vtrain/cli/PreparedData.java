@@ -1,0 +1,87 @@
+package dev.vtrain.cli;
+
+import dev.vtrain.data.CsvReader;
+import dev.vtrain.data.DataFormatException;
+import dev.vtrain.data.Dataset;
+import dev.vtrain.data.EmbeddedDatasets;
+import dev.vtrain.data.FashionMnist;
+import dev.vtrain.data.FeatureScaling;
+import dev.vtrain.data.Splits;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Training, validation and test data resolved from a {@code --data} value and scaled with
+ * statistics fitted on the training part only.
+ *
+ * @param source what {@code --data} named, resolved (e.g. the directory read)
+ * @param split the scaled parts
+ * @param scaling the scaling fitted on the training part
+ */
+record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
+    /** Where the data comes from and how to split and scale it. */
+    record Request(
+            String data,
+            String labelColumn,
+            double valSplit,
+            double testSplit,
+            String scaling,
+            long seed) {}
+
+    static PreparedData load(Request r) {
+        String data = r.data() == null ? "digits" : r.data();
+        Splits.Split raw;
+        FeatureScaling.Kind defaultScaling;
+        String source;
+        switch (data.toLowerCase(Locale.ROOT)) {
+            case "digits" -> {
+                raw =
+                        Splits.split(
+                                EmbeddedDatasets.digits(), r.valSplit(), r.testSplit(), r.seed());
+                defaultScaling = FeatureScaling.Kind.STANDARDIZE;
+                source = "digits (embedded, 1797 samples)";
+            }
+            case "fashion-mnist" -> {
+                raw = idx(FashionMnist.DEFAULT_DIR, r);
+                defaultScaling = FeatureScaling.Kind.DIVIDE_255;
+                source = "fashion-mnist (" + FashionMnist.DEFAULT_DIR + ")";
+            }
+            default -> {
+                Path p = Path.of(data);
+                if (Files.isDirectory(p)) {
+                    raw = idx(p, r);
+                    defaultScaling = FeatureScaling.Kind.DIVIDE_255;
+                } else if (Files.isRegularFile(p)) {
+                    Dataset all =
+                            CsvReader.read(p, CsvReader.Options.classification(r.labelColumn()));
+                    raw = Splits.split(all, r.valSplit(), r.testSplit(), r.seed());
+                    defaultScaling = FeatureScaling.Kind.STANDARDIZE;
+                } else {
+                    throw new DataFormatException(
+                            "--data "
+                                    + data
+                                    + ": expected 'digits', 'fashion-mnist', a directory of IDX files or a CSV file, but no such"
+                                    + " file or directory exists");
+                }
+                source = p.toString();
+            }
+        }
+        FeatureScaling.Kind kind =
+                r.scaling() == null || r.scaling().equals("auto")
+                        ? defaultScaling
+                        : FeatureScaling.Kind.parse(r.scaling());
+        FeatureScaling scaling = FeatureScaling.fit(kind, raw.train());
+        Splits.Split scaled =
+                new Splits.Split(
+                        scaling.apply(raw.train()),
+                        scaling.apply(raw.validation()),
+                        scaling.apply(raw.test()));
+        return new PreparedData(source, scaled, scaling);
+    }
+
+    private static Splits.Split idx(Path dir, Request r) {
+        FashionMnist.TrainTest tt = FashionMnist.load(dir);
+        return Splits.holdOut(tt.train(), tt.test(), r.valSplit(), r.seed());
+    }
+}
