@@ -1,6 +1,7 @@
 package dev.vtrain.cli;
 
 import dev.vtrain.data.DataFormatException;
+import dev.vtrain.io.SafetensorsException;
 import dev.vtrain.train.TrainingDivergedException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -14,7 +15,12 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description =
                 "Train neural networks inside the JVM (Vector API kernels, off-heap tensors).",
-        subcommands = {TrainCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            TrainCommand.class,
+            EvalCommand.class,
+            InfoCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     private Main() {}
 
@@ -51,6 +57,7 @@ public final class Main {
         if (ex instanceof DataFormatException
                 || ex instanceof IllegalArgumentException
                 || ex instanceof TrainingDivergedException
+                || ex instanceof SafetensorsException
                 || ex instanceof UncheckedIOException) {
             return ex.getMessage();
         }

@@ -29,7 +29,15 @@ record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
             String scaling,
             long seed) {}
 
+    /** Loads and splits the data, fitting the scaling on the training part. */
     static PreparedData load(Request r) {
+        return load(r, null);
+    }
+
+    /**
+     * Loads and splits the data; scales with {@code fixed} (e.g. a saved model's) when not null.
+     */
+    static PreparedData load(Request r, FeatureScaling fixed) {
         String data = r.data() == null ? "digits" : r.data();
         Splits.Split raw;
         FeatureScaling.Kind defaultScaling;
@@ -71,7 +79,7 @@ record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
                 r.scaling() == null || r.scaling().equals("auto")
                         ? defaultScaling
                         : FeatureScaling.Kind.parse(r.scaling());
-        FeatureScaling scaling = FeatureScaling.fit(kind, raw.train());
+        FeatureScaling scaling = fixed != null ? fixed : FeatureScaling.fit(kind, raw.train());
         Splits.Split scaled =
                 new Splits.Split(
                         scaling.apply(raw.train()),

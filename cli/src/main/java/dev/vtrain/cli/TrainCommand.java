@@ -3,6 +3,9 @@ package dev.vtrain.cli;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.Backends;
 import dev.vtrain.data.Dataset;
+import dev.vtrain.io.AtomicWrite;
+import dev.vtrain.io.Json;
+import dev.vtrain.io.ModelFile;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
 import dev.vtrain.optim.Adam;
@@ -144,6 +147,13 @@ final class TrainCommand implements Callable<Integer> {
             description = "Write a JSON run report here.")
     Path report;
 
+    @Option(
+            names = "--save",
+            paramLabel = "FILE.safetensors",
+            description =
+                    "Save the trained model (weights, architecture, scaling, classes, provenance) here.")
+    Path save;
+
     private void validate() {
         if (epochs < 0) {
             throw new IllegalArgumentException("Invalid --epochs " + epochs + " (must be ≥ 0)");
@@ -220,12 +230,37 @@ final class TrainCommand implements Callable<Integer> {
                     test.loss(),
                     test.samples(),
                     wall);
+            if (save != null) {
+                saveModel(model, data, b);
+                System.out.println("model: " + save);
+            }
             if (report != null) {
                 writeReport(data, model, b, t, history, test, wall);
                 System.out.println("report: " + report);
             }
         }
         return 0;
+    }
+
+    private void saveModel(Model model, PreparedData data, Backend b) {
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("vtrain.version", new Main.Version().getVersion()[0]);
+        extra.put("vtrain.seed", Long.toString(seed));
+        extra.put("vtrain.data", this.data);
+        extra.put("vtrain.val_split", Double.toString(valSplit));
+        extra.put("vtrain.test_split", Double.toString(testSplit));
+        if (labelColumn != null) {
+            extra.put("vtrain.label_column", labelColumn);
+        }
+        extra.put(
+                "vtrain.threads",
+                Integer.toString(
+                        threads == null ? Runtime.getRuntime().availableProcessors() : threads));
+        try {
+            ModelFile.save(save, model, data.scaling(), data.split().train().classNames(), extra);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write model " + save + ": " + e.getMessage(), e);
+        }
     }
 
     private String data() {
@@ -300,7 +335,7 @@ final class TrainCommand implements Callable<Integer> {
         root.put("training_seconds", wall);
         root.put("environment", Environment.describe(t, b.description()));
         try {
-            AtomicFiles.writeString(report, Json.write(root));
+            AtomicWrite.writeString(report, Json.write(root) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "Cannot write report " + report + ": " + e.getMessage(), e);

@@ -44,6 +44,28 @@ public final class FeatureScaling {
         this.scale = scale;
     }
 
+    /**
+     * A scaling with known statistics (for example read from a model file).
+     *
+     * @throws IllegalArgumentException if the arrays differ in length or a scale is not positive
+     */
+    public static FeatureScaling of(Kind kind, double[] shift, double[] scale) {
+        if (shift.length != scale.length) {
+            throw new IllegalArgumentException(
+                    "Scaling needs as many shifts as scales, got "
+                            + shift.length
+                            + " and "
+                            + scale.length);
+        }
+        for (double s : scale) {
+            if (!(s > 0) || !Double.isFinite(s)) {
+                throw new IllegalArgumentException(
+                        "Scaling factors must be finite and positive, got " + s);
+            }
+        }
+        return new FeatureScaling(kind, shift.clone(), scale.clone());
+    }
+
     /** Fits {@code kind} on {@code train}. */
     public static FeatureScaling fit(Kind kind, Dataset train) {
         int f = train.featureCount();

@@ -1,0 +1,66 @@
+package dev.vtrain.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Durable, atomic file replacement: the content goes to a temporary file in the target's directory,
+ * is forced to disk, renamed over the target in one step, and the directory is forced too. A crash
+ * leaves either the old file or the new one, never a mix; the temporary file's name starts with '.'
+ * and ends in '.tmp', so it is never mistaken for the target.
+ */
+public final class AtomicWrite {
+    private AtomicWrite() {}
+
+    /** Writes {@code buffers} (in order) to {@code target} atomically. */
+    public static void write(Path target, ByteBuffer... buffers) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel ch =
+                    FileChannel.open(
+                            tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                for (ByteBuffer b : buffers) {
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(
+                        tmp,
+                        abs,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceDirectory(dir);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes a UTF-8 string atomically. */
+    public static void writeString(Path target, String content) throws IOException {
+        write(target, ByteBuffer.wrap(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some platforms and file systems cannot open or sync a directory; the rename still
+            // happened.
+        }
+    }
+}
