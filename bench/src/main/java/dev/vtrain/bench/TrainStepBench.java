@@ -62,8 +62,8 @@ public class TrainStepBench {
 
     @Setup
     public void setUp() {
-        String[] parts = shape.split("@");
-        String[] s = parts[0].split("-");
+        String[] parts = shape.split("@", -1);
+        String[] s = parts[0].split("-", -1);
         batch = Integer.parseInt(parts[1]);
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i + 1 < s.length; i++) {

@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Locale;
 
 /** An MLP described by its hidden sizes and activation, as given on the command line. */
-record ModelSpec(int[] hidden, Activation activation) {
+record ModelSpec(List<Integer> hidden, Activation activation) {
     static ModelSpec parse(String hidden, String activation) {
         List<Integer> sizes = new ArrayList<>();
         if (!hidden.isBlank() && !hidden.equals("none")) {
-            for (String part : hidden.split(",")) {
+            for (String part : hidden.split(",", -1)) {
                 int h;
                 try {
                     h = Integer.parseInt(part.trim());
@@ -42,7 +42,7 @@ record ModelSpec(int[] hidden, Activation activation) {
             throw new IllegalArgumentException(
                     "Invalid --activation '" + activation + "' (expected relu, sigmoid or tanh)");
         }
-        return new ModelSpec(sizes.stream().mapToInt(Integer::intValue).toArray(), a);
+        return new ModelSpec(List.copyOf(sizes), a);
     }
 
     Sequential build(int inputs, int outputs) {

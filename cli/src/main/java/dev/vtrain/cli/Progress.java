@@ -25,6 +25,15 @@ final class Progress implements TrainingListener {
         this.classification = classification;
     }
 
+    /** True when standard output is an interactive terminal (so a redrawn bar makes sense). */
+    // Since JDK 22 System.console() is non-null even when output is redirected; isTerminal() tells.
+    // It can still be null (e.g. -Djdk.console=java.base with no terminal), hence the check.
+    @SuppressWarnings("SystemConsoleNull")
+    static boolean stdoutIsTerminal() {
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
+    }
+
     @Override
     public void onBatch(int epoch, int batch, int batches, long samplesDone, long nanos) {
         if (!terminal || (nanos - lastDraw < REDRAW_NANOS && batch != batches)) {

@@ -212,7 +212,7 @@ final class TrainCommand implements Callable<Integer> {
                     model.parameterCount(),
                     opt,
                     b.description());
-            boolean terminal = System.console() != null;
+            boolean terminal = Progress.stdoutIsTerminal();
             long start = System.nanoTime();
             History history =
                     trainer.fit(
@@ -231,7 +231,7 @@ final class TrainCommand implements Callable<Integer> {
                     test.samples(),
                     wall);
             if (save != null) {
-                saveModel(model, data, b);
+                saveModel(model, data);
                 System.out.println("model: " + save);
             }
             if (report != null) {
@@ -242,7 +242,7 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void saveModel(Model model, PreparedData data, Backend b) {
+    private void saveModel(Model model, PreparedData data) {
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put("vtrain.version", new Main.Version().getVersion()[0]);
         extra.put("vtrain.seed", Long.toString(seed));

@@ -14,6 +14,8 @@ import java.util.List;
  * @param targetWidth targets per sample
  * @param classNames class names for classification (index = class), empty for regression
  */
+// A data carrier: arrays are shared on purpose (large, read-only); equality is identity.
+@SuppressWarnings("ArrayRecordComponent")
 public record Dataset(
         String name,
         float[] features,

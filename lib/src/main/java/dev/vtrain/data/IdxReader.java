@@ -22,6 +22,8 @@ public final class IdxReader {
     private IdxReader() {}
 
     /** The dimensions and unsigned-byte data of an IDX file. */
+    // A data carrier: arrays are shared on purpose (large, read-only); equality is identity.
+    @SuppressWarnings("ArrayRecordComponent")
     public record IdxArray(int[] dims, byte[] data) {
         /** The value at flat index {@code i}, in [0, 255]. */
         public int get(int i) {

@@ -186,7 +186,7 @@ public final class ModelFile {
             for (Safetensors.Tensor t : c.tensors().values()) {
                 weights.put(t.name(), t.data());
             }
-            checkShapes(net, in, c.tensors(), where);
+            checkShapes(net, c.tensors(), where);
             return new Saved(net, in, weights, scaling, classes, meta);
         } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
             if (e instanceof SafetensorsException s) {
@@ -238,7 +238,7 @@ public final class ModelFile {
     }
 
     private static void checkShapes(
-            Sequential net, int in, Map<String, Safetensors.Tensor> tensors, String where) {
+            Sequential net, Map<String, Safetensors.Tensor> tensors, String where) {
         int expectedCount = 0;
         for (int i = 0; i < net.layers().size(); i++) {
             if (net.layers().get(i) instanceof Linear lin) {

@@ -58,6 +58,8 @@ public final class Safetensors {
      * @param shape dimensions
      * @param data values, product(shape) of them
      */
+    // A data carrier: arrays are shared on purpose (large, read-only); equality is identity.
+    @SuppressWarnings("ArrayRecordComponent")
     public record Tensor(String name, String dtype, int[] shape, float[] data) {
         /** A float32 tensor. */
         public static Tensor f32(String name, int[] shape, float[] data) {
@@ -73,6 +75,7 @@ public final class Safetensors {
      */
     public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
 
+    @SuppressWarnings("ArrayRecordComponent") // internal carrier, never compared
     private record Spec(String name, String dtype, int[] shape, long begin, long end) {}
 
     /** Positional reads from a file or an array. */
@@ -318,7 +321,7 @@ public final class Safetensors {
         }
         float[] out = new float[(int) count];
         ByteBuffer buf =
-                ByteBuffer.allocate((int) Math.min(1 << 20, (long) count * width))
+                ByteBuffer.allocate((int) Math.min(1 << 20, count * width))
                         .order(ByteOrder.LITTLE_ENDIAN);
         long pos = dataStart + s.begin();
         int i = 0;

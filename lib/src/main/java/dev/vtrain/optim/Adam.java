@@ -65,8 +65,8 @@ public final class Adam implements Optimizer {
     @Override
     public void step(float lr) {
         steps++;
-        double bias1 = 1 - Math.pow(beta1, steps);
-        double bias2 = 1 - Math.pow(beta2, steps);
+        double bias1 = 1 - Math.pow(beta1, (double) steps);
+        double bias2 = 1 - Math.pow(beta2, (double) steps);
         float stepSize = (float) (lr / bias1);
         float bias2Sqrt = (float) Math.sqrt(bias2);
         model.backend()

@@ -42,12 +42,12 @@ class CommonsMathOracleTest {
                                 ta
                                         ? upload(backend, s, 0, transpose(a), k, m)
                                         : upload(backend, s, 0, a, m, k);
-                        long off = align(m * k);
+                        long off = align((long) m * k);
                         Tensor bt =
                                 tb
                                         ? upload(backend, s, off, transpose(b), n, k)
                                         : upload(backend, s, off, b, k, n);
-                        off += align(k * n);
+                        off += align((long) k * n);
                         Tensor ct = upload(backend, s, off, c, m, n);
                         backend.gemm(ct, at, ta, bt, tb, 0.5f, 2f);
                         float[] got = new float[m * n];

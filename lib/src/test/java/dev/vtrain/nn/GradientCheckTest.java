@@ -142,7 +142,7 @@ class GradientCheckTest {
             out[i] *= 3;
         }
         try (Backend b = Backends.create(backendName, 2).backend();
-                Storage s = b.allocate(4L * 64 + rows * cols * 3L)) {
+                Storage s = b.allocate(4L * 64 + 3L * rows * cols)) {
             Tensor o = Tensor.of(s, 0, rows, cols);
             Tensor g = Tensor.of(s, 64, rows, cols);
             Tensor t = Tensor.of(s, 128, rows, target.length / rows);

@@ -28,7 +28,7 @@ final class TorchFixture {
                 if (line.startsWith("#") || line.isBlank()) {
                     continue;
                 }
-                String[] parts = line.split(" ");
+                String[] parts = line.split(" ", -1);
                 if (parts[0].startsWith("meta.") && !parts[0].equals("meta.sizes")) {
                     f.meta.put(parts[0].substring(5), parts[1]);
                     continue;

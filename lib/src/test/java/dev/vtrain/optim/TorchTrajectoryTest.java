@@ -55,7 +55,7 @@ class TorchTrajectoryTest {
         for (int i = 0; i < sizes.length; i++) {
             sizes[i] = (int) sizesF[i];
         }
-        String[] acts = f.meta.get("activations").split(",");
+        String[] acts = f.meta.get("activations").split(",", -1);
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i + 1 < sizes.length; i++) {
             layers.add(new Linear(sizes[i], sizes[i + 1]));

@@ -32,6 +32,7 @@ public final class Parallel implements AutoCloseable {
     private final AtomicLong state = new AtomicLong();
     private final AtomicInteger remaining = new AtomicInteger();
     private volatile Body body;
+    private volatile Thread waiter;
     private volatile Throwable failure;
     private volatile boolean closed;
 
@@ -93,6 +94,7 @@ public final class Parallel implements AutoCloseable {
         }
         this.body = body;
         this.failure = null;
+        this.waiter = Thread.currentThread();
         remaining.set(tasks);
         long generation = ((state.get() >>> 40) + 1) & 0xFFFFFF;
         state.set(generation << 40 | (long) tasks << 20);
@@ -100,12 +102,14 @@ public final class Parallel implements AutoCloseable {
             LockSupport.unpark(w);
         }
         runTasks(generation, body);
+        // Spin briefly (the workers usually finish within microseconds), then park until the thread
+        // that completes the last task unparks us.
         int spins = 0;
         while (remaining.get() > 0) {
             if (++spins < SPIN_BEFORE_PARK) {
                 Thread.onSpinWait();
             } else {
-                Thread.yield();
+                LockSupport.park(this);
             }
         }
         this.body = null;
@@ -141,7 +145,9 @@ public final class Parallel implements AutoCloseable {
                         failure = t;
                     }
                 } finally {
-                    remaining.decrementAndGet();
+                    if (remaining.decrementAndGet() == 0) {
+                        LockSupport.unpark(waiter);
+                    }
                 }
             }
         }

@@ -39,17 +39,6 @@ final class VectorGemm {
 
     private VectorGemm() {}
 
-    private static void store(
-            FloatVector acc, MemorySegment c, long byteOff, float alpha, float beta) {
-        FloatVector r = acc.mul(alpha);
-        if (beta != 0f) {
-            r =
-                    FloatVector.fromMemorySegment(S, c, byteOff, O)
-                            .fma(FloatVector.broadcast(S, beta), r);
-        }
-        r.intoMemorySegment(c, byteOff, O);
-    }
-
     private static void storeScalar(
             float sum, MemorySegment c, long byteOff, float alpha, float beta) {
         float r = alpha * sum;

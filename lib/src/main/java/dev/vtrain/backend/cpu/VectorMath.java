@@ -37,7 +37,7 @@ final class VectorMath {
     private static final int L = S.length();
     private static final ByteOrder O = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final float EXP_HI = 88.0f;
+    private static final float EXP_HI = 88f;
     private static final float EXP_LO = -87.3f;
 
     private VectorMath() {}
@@ -64,17 +64,17 @@ final class VectorMath {
             FloatVector arg = fn == EXP ? x.sub(shift) : fn == SIGMOID ? x.neg() : x.abs().mul(2f);
             // e = exp(arg): range reduction arg = k·ln2 + r, polynomial in r, scale by 2^k.
             FloatVector a = arg.max(EXP_LO).min(EXP_HI);
-            FloatVector fx = a.mul(1.44269504088896341f).add(0.5f);
+            FloatVector fx = a.mul(1.442695f).add(0.5f);
             FloatVector t = ((IntVector) fx.convert(F2I, 0)).convert(I2F, 0).reinterpretAsFloats();
             fx = t.sub(one, t.compare(GT, fx));
-            a = a.sub(fx.mul(0.693359375f)).sub(fx.mul(-2.12194440e-4f));
+            a = a.sub(fx.mul(0.6933594f)).sub(fx.mul(-2.1219444e-04f));
             FloatVector y =
-                    FloatVector.broadcast(S, 1.9875691500e-4f)
-                            .fma(a, FloatVector.broadcast(S, 1.3981999507e-3f))
-                            .fma(a, FloatVector.broadcast(S, 8.3334519073e-3f))
-                            .fma(a, FloatVector.broadcast(S, 4.1665795894e-2f))
-                            .fma(a, FloatVector.broadcast(S, 1.6666665459e-1f))
-                            .fma(a, FloatVector.broadcast(S, 5.0000001201e-1f));
+                    FloatVector.broadcast(S, 1.9875691e-04f)
+                            .fma(a, FloatVector.broadcast(S, 0.0013981999f))
+                            .fma(a, FloatVector.broadcast(S, 0.008333452f))
+                            .fma(a, FloatVector.broadcast(S, 0.041665796f))
+                            .fma(a, FloatVector.broadcast(S, 0.16666666f))
+                            .fma(a, FloatVector.broadcast(S, 0.5f));
             y = y.fma(a.mul(a), a).add(one);
             FloatVector e =
                     y.mul(
@@ -90,11 +90,11 @@ final class VectorMath {
             } else {
                 FloatVector z = x.mul(x);
                 FloatVector small =
-                        FloatVector.broadcast(S, -5.70498872745e-3f)
-                                .fma(z, FloatVector.broadcast(S, 2.06390887954e-2f))
-                                .fma(z, FloatVector.broadcast(S, -5.37397155531e-2f))
-                                .fma(z, FloatVector.broadcast(S, 1.33314422036e-1f))
-                                .fma(z, FloatVector.broadcast(S, -3.33332819422e-1f))
+                        FloatVector.broadcast(S, -0.0057049887f)
+                                .fma(z, FloatVector.broadcast(S, 0.020639088f))
+                                .fma(z, FloatVector.broadcast(S, -0.053739715f))
+                                .fma(z, FloatVector.broadcast(S, 0.13331442f))
+                                .fma(z, FloatVector.broadcast(S, -0.3333328f))
                                 .mul(z)
                                 .fma(x, x);
                 FloatVector large = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));

@@ -243,7 +243,6 @@ final class VectorOps {
             int r0,
             int r1) {
         float total = 0f;
-        long end = vectorEnd(n);
         long rowBytes = (long) n * Float.BYTES;
         for (int i = r0; i < r1; i++) {
             int target = label(labels, lbOff, i, n);
