@@ -132,6 +132,58 @@ public interface Backend extends AutoCloseable {
             float stepSize,
             float bias2Sqrt);
 
+    /** Overwrites {@code dst} with {@code src} (same number of elements). */
+    void copy(Tensor src, Tensor dst);
+
+    /**
+     * Overwrites {@code out} with the element-wise product {@code a · b}; same shapes; may alias.
+     */
+    void multiply(Tensor a, Tensor b, Tensor out);
+
+    /** Overwrites {@code x} with {@code min(max(x, lo), hi)}; NaN stays NaN. */
+    void clamp(Tensor x, float lo, float hi);
+
+    /**
+     * L1 regularisation: accumulates {@code grad += lambda · sign(param)} (sign(0) = 0) and returns
+     * Σ|param| (double, to the host).
+     */
+    double addL1Gradient(Tensor param, Tensor grad, float lambda);
+
+    /**
+     * Overwrites {@code mask} with inverted-dropout factors: element i is {@code 1 / (1 - p)} if
+     * {@link DropoutHash#keep(long, long, int)} holds for ({@code key}, i, threshold of p), else 0.
+     * The result depends only on {@code key}, i and p, so every backend draws the same mask.
+     */
+    void dropoutMask(Tensor mask, float p, long key);
+
+    /**
+     * One RMSprop step (PyTorch semantics); overwrites param, squareAvg, and when used gradAvg
+     * (centered) and momentumBuffer (momentum > 0). With {@code g = grad + weightDecay · param}:
+     * {@code sq = alpha · sq + (1 - alpha) g²}; centered: {@code ga += (1 - alpha)(g - ga)}, {@code
+     * avg = sqrt(sq - ga²) + eps}, else {@code avg = sqrt(sq) + eps}; with momentum {@code buf =
+     * momentum · buf + g / avg}, {@code param -= lr · buf}, else {@code param -= lr · g / avg}.
+     */
+    void rmspropUpdate(
+            Tensor param,
+            Tensor grad,
+            Tensor squareAvg,
+            Tensor gradAvg,
+            Tensor momentumBuffer,
+            float lr,
+            float alpha,
+            float eps,
+            float weightDecay,
+            float momentum,
+            boolean centered);
+
+    /**
+     * One AdaGrad step (PyTorch semantics); overwrites param and sum. With {@code g = grad +
+     * weightDecay · param}: {@code sum += g²}, {@code param -= clr · g / (sqrt(sum) + eps)}, where
+     * the caller passes {@code clr = lr / (1 + (t - 1) · lrDecay)}.
+     */
+    void adagradUpdate(
+            Tensor param, Tensor grad, Tensor sum, float clr, float eps, float weightDecay);
+
     /** Releases threads and other resources; storages are freed by their owners. */
     @Override
     void close();

@@ -410,4 +410,134 @@ class BackendAgreementTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void toolkitOpsMatchReference(int n) {
+        SplittableRandom rng = new SplittableRandom(n + 99);
+        float[] a = random(rng, n, 2);
+        float[] b = random(rng, n, 2);
+        for (CpuBackend cpu : new CpuBackend[] {one, two}) {
+            Tensor dst = tensor(new float[n], n);
+            cpu.copy(tensor(a, n), dst);
+            assertClose(a, read(dst), 0, 0, "copy n=" + n);
+            Tensor ref = tensor(new float[n], n);
+            Tensor out = tensor(new float[n], n);
+            REF.multiply(tensor(a, n), tensor(b, n), ref);
+            cpu.multiply(tensor(a, n), tensor(b, n), out);
+            assertClose(read(ref), read(out), 0, 0, "multiply n=" + n);
+            Tensor cr = tensor(a, n);
+            Tensor cc = tensor(a, n);
+            REF.clamp(cr, -0.5f, 0.75f);
+            cpu.clamp(cc, -0.5f, 0.75f);
+            assertClose(read(cr), read(cc), 0, 0, "clamp n=" + n);
+            Tensor gr = tensor(b, n);
+            Tensor gc = tensor(b, n);
+            double sr = REF.addL1Gradient(tensor(a, n), gr, 0.01f);
+            double sc = cpu.addL1Gradient(tensor(a, n), gc, 0.01f);
+            assertClose(read(gr), read(gc), 0, 0, "addL1Gradient n=" + n);
+            assertEquals(sr, sc, 1e-6 * (sr + 1), "L1 sum n=" + n);
+            for (float p : new float[] {0f, 0.1f, 0.5f, 0.9f}) {
+                Tensor mr = tensor(new float[n], n);
+                Tensor mc = tensor(new float[n], n);
+                REF.dropoutMask(mr, p, 0x1234_5678_9abcL + n);
+                cpu.dropoutMask(mc, p, 0x1234_5678_9abcL + n);
+                assertClose(read(mr), read(mc), 0, 0, "dropoutMask p=" + p + " n=" + n);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void rmspropAndAdagradMatchReference(int n) {
+        SplittableRandom rng = new SplittableRandom(n + 5);
+        float[] p = random(rng, n, 1);
+        float[] g = random(rng, n, 1);
+        float[] sq = new float[n];
+        float[] ga = random(rng, n, 0.01);
+        float[] buf = random(rng, n, 0.1);
+        for (int i = 0; i < n; i++) {
+            sq[i] = (float) rng.nextDouble() * 0.1f + 0.01f;
+        }
+        for (boolean centered : new boolean[] {false, true}) {
+            for (float momentum : new float[] {0f, 0.9f}) {
+                Tensor pr = tensor(p, n);
+                Tensor sr = tensor(sq, n);
+                Tensor gar = tensor(ga, n);
+                Tensor br = tensor(buf, n);
+                REF.rmspropUpdate(
+                        pr,
+                        tensor(g, n),
+                        sr,
+                        gar,
+                        br,
+                        0.01f,
+                        0.99f,
+                        1e-8f,
+                        0.01f,
+                        momentum,
+                        centered);
+                for (CpuBackend cpu : new CpuBackend[] {one, two}) {
+                    Tensor pc = tensor(p, n);
+                    Tensor sc = tensor(sq, n);
+                    Tensor gac = tensor(ga, n);
+                    Tensor bc = tensor(buf, n);
+                    cpu.rmspropUpdate(
+                            pc,
+                            tensor(g, n),
+                            sc,
+                            gac,
+                            bc,
+                            0.01f,
+                            0.99f,
+                            1e-8f,
+                            0.01f,
+                            momentum,
+                            centered);
+                    String what =
+                            "rmsprop n=" + n + " centered=" + centered + " momentum=" + momentum;
+                    assertClose(read(pr), read(pc), 1e-6, 1e-7, what);
+                    assertClose(read(sr), read(sc), 1e-6, 1e-9, what + " square_avg");
+                    assertClose(read(gar), read(gac), 1e-6, 1e-8, what + " grad_avg");
+                    assertClose(read(br), read(bc), 1e-5, 1e-6, what + " buffer");
+                }
+            }
+        }
+        Tensor pr = tensor(p, n);
+        Tensor sr = tensor(sq, n);
+        REF.adagradUpdate(pr, tensor(g, n), sr, 0.05f, 1e-10f, 0.01f);
+        for (CpuBackend cpu : new CpuBackend[] {one, two}) {
+            Tensor pc = tensor(p, n);
+            Tensor sc = tensor(sq, n);
+            cpu.adagradUpdate(pc, tensor(g, n), sc, 0.05f, 1e-10f, 0.01f);
+            assertClose(read(pr), read(pc), 1e-6, 1e-7, "adagrad n=" + n);
+            assertClose(read(sr), read(sc), 1e-6, 1e-8, "adagrad sum n=" + n);
+        }
+    }
+
+    @Test
+    void dropoutMaskKeepsTheExpectedFractionAndDependsOnlyOnKey() {
+        int n = 100_000;
+        Tensor m1 = tensor(new float[n], n);
+        Tensor m2 = tensor(new float[n], n);
+        one.dropoutMask(m1, 0.3f, 42);
+        two.dropoutMask(m2, 0.3f, 42);
+        float[] a = read(m1);
+        assertClose(a, read(m2), 0, 0, "same key, same mask");
+        double sum = 0;
+        int kept = 0;
+        for (float v : a) {
+            sum += v;
+            kept += v != 0f ? 1 : 0;
+        }
+        assertEquals(0.7, kept / (double) n, 0.01, "kept fraction");
+        assertEquals(1.0, sum / n, 0.015, "inverted dropout preserves the expectation");
+        two.dropoutMask(m2, 0.3f, 43);
+        int same = 0;
+        float[] b = read(m2);
+        for (int i = 0; i < n; i++) {
+            same += (a[i] != 0f) == (b[i] != 0f) ? 1 : 0;
+        }
+        assertEquals(0.58, same / (double) n, 0.02, "another key draws an independent mask");
+    }
 }

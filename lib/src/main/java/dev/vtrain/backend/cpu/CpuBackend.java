@@ -340,6 +340,125 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void copy(Tensor src, Tensor dst) {
+        ShapeChecks.length("copy", dst, src.size());
+        MemorySegment.copy(
+                src.segment(),
+                src.byteOffset(),
+                dst.segment(),
+                dst.byteOffset(),
+                src.size() * Float.BYTES);
+    }
+
+    @Override
+    public void multiply(Tensor a, Tensor b, Tensor out) {
+        ShapeChecks.same("multiply", a, b);
+        ShapeChecks.same("multiply", a, out);
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.MULTIPLY;
+        j.n = a.size();
+        j.s0 = a.segment();
+        j.o0 = a.byteOffset();
+        j.s1 = b.segment();
+        j.o1 = b.byteOffset();
+        j.s2 = out.segment();
+        j.o2 = out.byteOffset();
+        runUpdate();
+    }
+
+    @Override
+    public void clamp(Tensor x, float lo, float hi) {
+        VectorOps.clamp(x.segment(), x.byteOffset(), x.size(), lo, hi);
+    }
+
+    @Override
+    public double addL1Gradient(Tensor param, Tensor grad, float lambda) {
+        ShapeChecks.same("addL1Gradient", param, grad);
+        return VectorOps.addL1Gradient(
+                param.segment(),
+                param.byteOffset(),
+                grad.segment(),
+                grad.byteOffset(),
+                param.size(),
+                lambda);
+    }
+
+    @Override
+    public void dropoutMask(Tensor mask, float p, long key) {
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.DROPOUT_MASK;
+        j.n = mask.size();
+        j.s0 = mask.segment();
+        j.o0 = mask.byteOffset();
+        j.beta1 = p;
+        j.key = key;
+        runUpdate();
+    }
+
+    @Override
+    public void rmspropUpdate(
+            Tensor param,
+            Tensor grad,
+            Tensor squareAvg,
+            Tensor gradAvg,
+            Tensor momentumBuffer,
+            float lr,
+            float alpha,
+            float eps,
+            float weightDecay,
+            float momentum,
+            boolean centered) {
+        ShapeChecks.same("rmspropUpdate", param, grad);
+        ShapeChecks.same("rmspropUpdate", param, squareAvg);
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.RMSPROP;
+        j.n = param.size();
+        j.s0 = param.segment();
+        j.o0 = param.byteOffset();
+        j.s1 = grad.segment();
+        j.o1 = grad.byteOffset();
+        j.s2 = squareAvg.segment();
+        j.o2 = squareAvg.byteOffset();
+        if (centered) {
+            ShapeChecks.same("rmspropUpdate", param, gradAvg);
+            j.s3 = gradAvg.segment();
+            j.o3 = gradAvg.byteOffset();
+        }
+        if (momentum > 0f) {
+            ShapeChecks.same("rmspropUpdate", param, momentumBuffer);
+            j.s4 = momentumBuffer.segment();
+            j.o4 = momentumBuffer.byteOffset();
+        }
+        j.lr = lr;
+        j.alpha = alpha;
+        j.eps = eps;
+        j.weightDecay = weightDecay;
+        j.momentum = momentum;
+        j.flag = centered;
+        runUpdate();
+    }
+
+    @Override
+    public void adagradUpdate(
+            Tensor param, Tensor grad, Tensor sum, float clr, float eps, float weightDecay) {
+        ShapeChecks.same("adagradUpdate", param, grad);
+        ShapeChecks.same("adagradUpdate", param, sum);
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.ADAGRAD;
+        j.n = param.size();
+        j.s0 = param.segment();
+        j.o0 = param.byteOffset();
+        j.s1 = grad.segment();
+        j.o1 = grad.byteOffset();
+        j.s2 = sum.segment();
+        j.o2 = sum.byteOffset();
+        j.lr = clr;
+        j.eps = eps;
+        j.weightDecay = weightDecay;
+        runUpdate();
+    }
+
+    @Override
     public void close() {
         parallel.close();
     }

@@ -15,7 +15,11 @@ final class UpdateJob implements Parallel.Body {
         SGD,
         ADAM,
         ACTIVATION,
-        ACTIVATION_BACKWARD
+        ACTIVATION_BACKWARD,
+        RMSPROP,
+        ADAGRAD,
+        DROPOUT_MASK,
+        MULTIPLY
     }
 
     Kind kind;
@@ -24,10 +28,14 @@ final class UpdateJob implements Parallel.Body {
     MemorySegment s1;
     MemorySegment s2;
     MemorySegment s3;
+    MemorySegment s4;
     long o0;
     long o1;
     long o2;
     long o3;
+    long o4;
+    float alpha;
+    long key;
     float lr;
     float momentum;
     float dampening;
@@ -88,6 +96,32 @@ final class UpdateJob implements Parallel.Body {
                             flag,
                             stepSize,
                             bias2Sqrt);
+            case RMSPROP ->
+                    VectorUpdates.rmsprop(
+                            s0,
+                            o0,
+                            s1,
+                            o1,
+                            s2,
+                            o2,
+                            s3,
+                            o3,
+                            s4,
+                            o4,
+                            from,
+                            to,
+                            lr,
+                            alpha,
+                            eps,
+                            weightDecay,
+                            momentum,
+                            flag);
+            case ADAGRAD ->
+                    VectorUpdates.adagrad(s0, o0, s1, o1, s2, o2, from, to, lr, eps, weightDecay);
+            case DROPOUT_MASK -> VectorRandom.dropoutMask(s0, o0, from, to, beta1, key);
+            case MULTIPLY ->
+                    VectorOps.multiply(
+                            s0, o0 + byteFrom, s1, o1 + byteFrom, s2, o2 + byteFrom, to - from);
             case ACTIVATION ->
                     VectorOps.activation(
                             activation, s0, o0 + byteFrom, s1, o1 + byteFrom, to - from);
@@ -109,5 +143,6 @@ final class UpdateJob implements Parallel.Body {
         s1 = null;
         s2 = null;
         s3 = null;
+        s4 = null;
     }
 }

@@ -2,6 +2,7 @@ package dev.vtrain.backend.cpu;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.MAX;
 
 import dev.vtrain.backend.Activation;
@@ -323,5 +324,71 @@ final class VectorOps {
             }
         }
         return hits;
+    }
+
+    static void multiply(
+            MemorySegment a,
+            long aOff,
+            MemorySegment b,
+            long bOff,
+            MemorySegment out,
+            long oOff,
+            long n) {
+        long end = vectorEnd(n);
+        long p = 0;
+        for (; p < end; p += VB) {
+            FloatVector.fromMemorySegment(S, a, aOff + p, O)
+                    .mul(FloatVector.fromMemorySegment(S, b, bOff + p, O))
+                    .intoMemorySegment(out, oOff + p, O);
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            out.set(F, oOff + p, a.get(F, aOff + p) * b.get(F, bOff + p));
+        }
+    }
+
+    static void clamp(MemorySegment x, long off, long n, float lo, float hi) {
+        long end = vectorEnd(n);
+        long p = 0;
+        for (; p < end; p += VB) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, off + p, O);
+            // compare-and-blend rather than max/min, so NaN stays NaN as in the reference
+            v = v.blend(FloatVector.broadcast(S, lo), v.compare(LT, lo));
+            v = v.blend(FloatVector.broadcast(S, hi), v.compare(GT, hi));
+            v.intoMemorySegment(x, off + p, O);
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            float v = x.get(F, off + p);
+            x.set(F, off + p, v < lo ? lo : (v > hi ? hi : v));
+        }
+    }
+
+    /** grad += lambda · sign(param); returns Σ|param|. */
+    static double addL1Gradient(
+            MemorySegment param, long pOff, MemorySegment grad, long gOff, long n, float lambda) {
+        long end = vectorEnd(n);
+        long p = 0;
+        double total = 0;
+        FloatVector plus = FloatVector.broadcast(S, lambda);
+        FloatVector minus = FloatVector.broadcast(S, -lambda);
+        FloatVector zero = FloatVector.zero(S);
+        while (p < end) {
+            long blockEnd = Math.min(end, p + 256 * VB);
+            FloatVector acc = zero;
+            for (; p < blockEnd; p += VB) {
+                FloatVector w = FloatVector.fromMemorySegment(S, param, pOff + p, O);
+                acc = acc.add(w.abs());
+                FloatVector s = zero.blend(plus, w.compare(GT, 0f)).blend(minus, w.compare(LT, 0f));
+                FloatVector.fromMemorySegment(S, grad, gOff + p, O)
+                        .add(s)
+                        .intoMemorySegment(grad, gOff + p, O);
+            }
+            total += acc.reduceLanes(ADD);
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            float w = param.get(F, pOff + p);
+            total += Math.abs(w);
+            grad.set(F, gOff + p, grad.get(F, gOff + p) + lambda * Math.signum(w));
+        }
+        return total;
     }
 }

@@ -132,4 +132,118 @@ final class VectorUpdates {
             param.set(F, pOff + o, p - stepSize * (mi / ((float) Math.sqrt(vi) / bias2Sqrt + eps)));
         }
     }
+
+    static void rmsprop(
+            MemorySegment param,
+            long pOff,
+            MemorySegment grad,
+            long gOff,
+            MemorySegment sq,
+            long sqOff,
+            MemorySegment ga,
+            long gaOff,
+            MemorySegment buf,
+            long bOff,
+            long from,
+            long to,
+            float lr,
+            float alpha,
+            float eps,
+            float wd,
+            float momentum,
+            boolean centered) {
+        long i = from;
+        long vecTo = from + (to - from) / L * L;
+        float oneMinusAlpha = 1f - alpha;
+        for (; i < vecTo; i += L) {
+            long o = i * Float.BYTES;
+            FloatVector p = FloatVector.fromMemorySegment(S, param, pOff + o, O);
+            FloatVector g = FloatVector.fromMemorySegment(S, grad, gOff + o, O);
+            if (wd != 0f) {
+                g = p.fma(FloatVector.broadcast(S, wd), g);
+            }
+            FloatVector s =
+                    FloatVector.fromMemorySegment(S, sq, sqOff + o, O)
+                            .mul(alpha)
+                            .add(g.mul(g).mul(oneMinusAlpha));
+            s.intoMemorySegment(sq, sqOff + o, O);
+            FloatVector avg;
+            if (centered) {
+                FloatVector a = FloatVector.fromMemorySegment(S, ga, gaOff + o, O);
+                a = g.sub(a).mul(oneMinusAlpha).add(a);
+                a.intoMemorySegment(ga, gaOff + o, O);
+                avg = s.sub(a.mul(a)).sqrt().add(eps);
+            } else {
+                avg = s.sqrt().add(eps);
+            }
+            if (momentum > 0f) {
+                FloatVector b =
+                        FloatVector.fromMemorySegment(S, buf, bOff + o, O)
+                                .mul(momentum)
+                                .add(g.div(avg));
+                b.intoMemorySegment(buf, bOff + o, O);
+                p.sub(b.mul(lr)).intoMemorySegment(param, pOff + o, O);
+            } else {
+                p.sub(g.div(avg).mul(lr)).intoMemorySegment(param, pOff + o, O);
+            }
+        }
+        for (; i < to; i++) {
+            long o = i * Float.BYTES;
+            float p = param.get(F, pOff + o);
+            float g = grad.get(F, gOff + o) + wd * p;
+            float s = alpha * sq.get(F, sqOff + o) + oneMinusAlpha * g * g;
+            sq.set(F, sqOff + o, s);
+            float avg;
+            if (centered) {
+                float a = ga.get(F, gaOff + o);
+                a += oneMinusAlpha * (g - a);
+                ga.set(F, gaOff + o, a);
+                avg = (float) Math.sqrt(s - a * a) + eps;
+            } else {
+                avg = (float) Math.sqrt(s) + eps;
+            }
+            if (momentum > 0f) {
+                float b = momentum * buf.get(F, bOff + o) + g / avg;
+                buf.set(F, bOff + o, b);
+                param.set(F, pOff + o, p - lr * b);
+            } else {
+                param.set(F, pOff + o, p - lr * (g / avg));
+            }
+        }
+    }
+
+    static void adagrad(
+            MemorySegment param,
+            long pOff,
+            MemorySegment grad,
+            long gOff,
+            MemorySegment sum,
+            long sOff,
+            long from,
+            long to,
+            float clr,
+            float eps,
+            float wd) {
+        long i = from;
+        long vecTo = from + (to - from) / L * L;
+        for (; i < vecTo; i += L) {
+            long o = i * Float.BYTES;
+            FloatVector p = FloatVector.fromMemorySegment(S, param, pOff + o, O);
+            FloatVector g = FloatVector.fromMemorySegment(S, grad, gOff + o, O);
+            if (wd != 0f) {
+                g = p.fma(FloatVector.broadcast(S, wd), g);
+            }
+            FloatVector s = g.fma(g, FloatVector.fromMemorySegment(S, sum, sOff + o, O));
+            s.intoMemorySegment(sum, sOff + o, O);
+            p.sub(g.div(s.sqrt().add(eps)).mul(clr)).intoMemorySegment(param, pOff + o, O);
+        }
+        for (; i < to; i++) {
+            long o = i * Float.BYTES;
+            float p = param.get(F, pOff + o);
+            float g = grad.get(F, gOff + o) + wd * p;
+            float s = sum.get(F, sOff + o) + g * g;
+            sum.set(F, sOff + o, s);
+            param.set(F, pOff + o, p - clr * (g / ((float) Math.sqrt(s) + eps)));
+        }
+    }
 }

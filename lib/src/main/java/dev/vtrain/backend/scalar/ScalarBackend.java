@@ -2,6 +2,7 @@ package dev.vtrain.backend.scalar;
 
 import dev.vtrain.backend.Activation;
 import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.DropoutHash;
 import dev.vtrain.backend.ShapeChecks;
 import dev.vtrain.tensor.HostStorage;
 import dev.vtrain.tensor.Storage;
@@ -296,6 +297,103 @@ public final class ScalarBackend implements Backend {
             set(m, i, mi);
             set(v, i, vi);
             set(param, i, p - stepSize * (mi / ((float) Math.sqrt(vi) / bias2Sqrt + eps)));
+        }
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        ShapeChecks.length("copy", dst, src.size());
+        for (long i = 0; i < src.size(); i++) {
+            set(dst, i, get(src, i));
+        }
+    }
+
+    @Override
+    public void multiply(Tensor a, Tensor b, Tensor out) {
+        ShapeChecks.same("multiply", a, b);
+        ShapeChecks.same("multiply", a, out);
+        for (long i = 0; i < a.size(); i++) {
+            set(out, i, get(a, i) * get(b, i));
+        }
+    }
+
+    @Override
+    public void clamp(Tensor x, float lo, float hi) {
+        for (long i = 0; i < x.size(); i++) {
+            float v = get(x, i);
+            set(x, i, v < lo ? lo : (v > hi ? hi : v));
+        }
+    }
+
+    @Override
+    public double addL1Gradient(Tensor param, Tensor grad, float lambda) {
+        ShapeChecks.same("addL1Gradient", param, grad);
+        double sum = 0;
+        for (long i = 0; i < param.size(); i++) {
+            float w = get(param, i);
+            sum += Math.abs(w);
+            set(grad, i, get(grad, i) + lambda * Math.signum(w));
+        }
+        return sum;
+    }
+
+    @Override
+    public void dropoutMask(Tensor mask, float p, long key) {
+        int threshold = DropoutHash.threshold(p);
+        float scale = 1f / (1f - p);
+        for (long i = 0; i < mask.size(); i++) {
+            set(mask, i, DropoutHash.keep(key, i, threshold) ? scale : 0f);
+        }
+    }
+
+    @Override
+    public void rmspropUpdate(
+            Tensor param,
+            Tensor grad,
+            Tensor squareAvg,
+            Tensor gradAvg,
+            Tensor momentumBuffer,
+            float lr,
+            float alpha,
+            float eps,
+            float weightDecay,
+            float momentum,
+            boolean centered) {
+        ShapeChecks.same("rmspropUpdate", param, grad);
+        for (long i = 0; i < param.size(); i++) {
+            float p = get(param, i);
+            float g = get(grad, i) + weightDecay * p;
+            float sq = alpha * get(squareAvg, i) + (1f - alpha) * g * g;
+            set(squareAvg, i, sq);
+            float avg;
+            if (centered) {
+                float ga = get(gradAvg, i);
+                ga += (1f - alpha) * (g - ga);
+                set(gradAvg, i, ga);
+                avg = (float) Math.sqrt(sq - ga * ga) + eps;
+            } else {
+                avg = (float) Math.sqrt(sq) + eps;
+            }
+            if (momentum > 0f) {
+                float buf = momentum * get(momentumBuffer, i) + g / avg;
+                set(momentumBuffer, i, buf);
+                set(param, i, p - lr * buf);
+            } else {
+                set(param, i, p - lr * (g / avg));
+            }
+        }
+    }
+
+    @Override
+    public void adagradUpdate(
+            Tensor param, Tensor grad, Tensor sum, float clr, float eps, float weightDecay) {
+        ShapeChecks.same("adagradUpdate", param, grad);
+        for (long i = 0; i < param.size(); i++) {
+            float p = get(param, i);
+            float g = get(grad, i) + weightDecay * p;
+            float s = get(sum, i) + g * g;
+            set(sum, i, s);
+            set(param, i, p - clr * (g / ((float) Math.sqrt(s) + eps)));
         }
     }
 
