@@ -1,5 +1,9 @@
 package dev.vtrain.optim;
 
+import dev.vtrain.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+
 /** Updates a model's parameters from its accumulated gradients. */
 public interface Optimizer extends AutoCloseable {
     /** One update at the optimizer's configured learning rate. */
@@ -9,7 +13,8 @@ public interface Optimizer extends AutoCloseable {
 
     /**
      * One update at learning rate {@code lr} (a schedule passes its value here, so no schedule
-     * mutates the optimizer). Overwrites parameters and optimizer state; reads gradients.
+     * mutates the optimizer); each group uses {@code lr × its scale}. Overwrites parameters and
+     * optimizer state; reads gradients.
      */
     void step(float lr);
 
@@ -18,6 +23,19 @@ public interface Optimizer extends AutoCloseable {
 
     /** Updates taken so far. */
     long steps();
+
+    /** The parameter groups. */
+    List<ParamGroup> groups();
+
+    /** State slabs by name (same layout as the parameter slab), for checkpoints. */
+    Map<String, Tensor> state();
+
+    /**
+     * Restores state saved from {@link #state()} and the step count.
+     *
+     * @throws IllegalArgumentException if a slab is missing or has the wrong size
+     */
+    void restore(long steps, Map<String, float[]> state);
 
     /** Frees optimizer state. */
     @Override

@@ -14,6 +14,7 @@ import dev.vtrain.nn.Sequential;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
 import dev.vtrain.nn.loss.Loss;
 import dev.vtrain.nn.loss.MSELoss;
+import dev.vtrain.optim.schedule.Schedule;
 import dev.vtrain.train.Trainer;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,7 +39,18 @@ class TorchTrajectoryTest {
     static Stream<Arguments> cases() {
         List<Arguments> args = new ArrayList<>();
         for (String fixture :
-                new String[] {"sgd_momentum", "sgd_nesterov_wd_mse", "adam", "adamw"}) {
+                new String[] {
+                    "sgd_momentum",
+                    "sgd_nesterov_wd_mse",
+                    "sgd_dampening",
+                    "adam",
+                    "adamw",
+                    "adamw_groups",
+                    "rmsprop",
+                    "rmsprop_centered_momentum",
+                    "adagrad",
+                    "sgd_warmup_cosine"
+                }) {
             for (String backend : new String[] {"scalar", "cpu"}) {
                 args.add(Arguments.of(fixture, backend));
             }
@@ -78,8 +90,15 @@ class TorchTrajectoryTest {
             }
             backend.upload(x, 0, trainer.input());
             backend.upload(y, 0, trainer.target());
+            Schedule schedule = schedule(f);
             for (int step = 1; step <= 10; step++) {
-                trainer.step(batch, opt.learningRate(), false);
+                float lr = (float) schedule.lr(opt.steps());
+                assertEquals(
+                        f.tensor("step" + step + ".lr")[0],
+                        lr,
+                        1e-6 * lr,
+                        name + " lr at step " + step);
+                trainer.step(batch, lr, false);
                 for (Parameter p : model.parameters()) {
                     assertClose(
                             f.tensor("step" + step + "." + p.name()),
@@ -103,31 +122,94 @@ class TorchTrajectoryTest {
                             before,
                             ABS + REL * Math.abs(before),
                             name + " loss at step " + step);
-                    replay.step(batch, fresh.learningRate(), false);
+                    replay.step(batch, (float) schedule.lr(fresh.steps()), false);
                 }
             }
         }
     }
 
+    private static Schedule schedule(TorchFixture f) {
+        double lr = f.number("lr");
+        if (!"warmup_cosine".equals(f.meta.get("schedule"))) {
+            return Schedule.constant(lr);
+        }
+        return Schedule.withWarmup(
+                Schedule.cosine(lr, (long) f.number("t_max"), f.number("eta_min")),
+                (long) f.number("warmup"),
+                f.number("start_factor"));
+    }
+
+    /**
+     * PyTorch's default is one group with weight decay on every parameter; a fixture may name
+     * groups.
+     */
+    private static List<ParamGroup> groups(TorchFixture f, Model model) {
+        String spec = f.meta.get("groups");
+        if (spec == null) {
+            return ParamGroup.single(model, f.number("weight_decay"));
+        }
+        List<ParamGroup> groups = new ArrayList<>();
+        for (String g : spec.split(";", -1)) {
+            String[] parts = g.split(":", -1);
+            String suffix = parts[0].equals("weights") ? "weight" : "bias";
+            List<String> names = new ArrayList<>();
+            for (Parameter p : model.parameters()) {
+                if (p.name().endsWith(suffix)) {
+                    names.add(p.name());
+                }
+            }
+            groups.add(
+                    new ParamGroup(
+                            parts[0],
+                            names,
+                            Float.parseFloat(parts[1]),
+                            Float.parseFloat(parts[2])));
+        }
+        return groups;
+    }
+
     private static Optimizer optimizer(TorchFixture f, Model model) {
         float lr = f.number("lr");
-        if (f.meta.get("optimizer").equals("sgd")) {
-            return new SGD(
-                    model,
-                    lr,
-                    f.number("momentum"),
-                    f.number("dampening"),
-                    f.number("weight_decay"),
-                    Boolean.parseBoolean(f.meta.get("nesterov")));
-        }
-        return new Adam(
-                model,
-                lr,
-                f.number("beta1"),
-                f.number("beta2"),
-                f.number("eps"),
-                f.number("weight_decay"),
-                Boolean.parseBoolean(f.meta.get("decoupled")));
+        List<ParamGroup> groups = groups(f, model);
+        return switch (f.meta.get("optimizer")) {
+            case "sgd" ->
+                    new SGD(
+                            model,
+                            lr,
+                            f.number("momentum"),
+                            f.number("dampening"),
+                            Boolean.parseBoolean(f.meta.get("nesterov")),
+                            groups);
+            case "adam" ->
+                    new Adam(
+                            model,
+                            lr,
+                            f.number("beta1"),
+                            f.number("beta2"),
+                            f.number("eps"),
+                            Boolean.parseBoolean(f.meta.get("decoupled")),
+                            groups);
+            case "rmsprop" ->
+                    new RMSprop(
+                            model,
+                            lr,
+                            f.number("alpha"),
+                            f.number("eps"),
+                            f.number("momentum"),
+                            Boolean.parseBoolean(f.meta.get("centered")),
+                            groups);
+            case "adagrad" ->
+                    new Adagrad(
+                            model,
+                            lr,
+                            f.number("lr_decay"),
+                            f.number("initial_accumulator_value"),
+                            f.number("eps"),
+                            groups);
+            default ->
+                    throw new IllegalArgumentException(
+                            "unknown optimizer in fixture: " + f.meta.get("optimizer"));
+        };
     }
 
     private static void assertClose(float[] expected, float[] actual, String what) {
