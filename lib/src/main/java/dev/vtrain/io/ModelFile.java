@@ -4,6 +4,7 @@ import dev.vtrain.backend.Activation;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.data.FeatureScaling;
 import dev.vtrain.nn.ActivationLayer;
+import dev.vtrain.nn.Dropout;
 import dev.vtrain.nn.Layer;
 import dev.vtrain.nn.Linear;
 import dev.vtrain.nn.Model;
@@ -133,6 +134,10 @@ public final class ModelFile {
                 }
                 case ActivationLayer a ->
                         m.put("type", a.function().name().toLowerCase(Locale.ROOT));
+                case Dropout d -> {
+                    m.put("type", "dropout");
+                    m.put("p", (double) d.p());
+                }
                 default -> throw new IllegalArgumentException("Cannot save layer " + l);
             }
             layers.add(m);
@@ -226,6 +231,7 @@ public final class ModelFile {
                                         Math.toIntExact((Long) m.get("in")),
                                         Math.toIntExact((Long) m.get("out")),
                                         (Boolean) m.get("bias"));
+                        case "dropout" -> new Dropout(((Number) m.get("p")).floatValue());
                         case "relu", "sigmoid", "tanh" ->
                                 ActivationLayer.of(
                                         Activation.valueOf(type.toUpperCase(Locale.ROOT)));

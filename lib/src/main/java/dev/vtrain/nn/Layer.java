@@ -18,7 +18,7 @@ public interface Layer {
     int outFeatures(int inFeatures);
 
     /** Declares this layer's parameters (none by default). Called once, before allocation. */
-    default void declare(ParameterPlan plan, int inFeatures) {}
+    default void declare(LayerPlan plan, int inFeatures) {}
 
     /** Overwrites {@code output} (batch × out) from {@code input} (batch × in). */
     void forward(Backend backend, Tensor input, Tensor output, boolean training);

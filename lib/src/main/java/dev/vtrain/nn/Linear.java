@@ -64,7 +64,7 @@ public final class Linear implements Layer {
     }
 
     @Override
-    public void declare(ParameterPlan plan, int in) {
+    public void declare(LayerPlan plan, int in) {
         ParameterInit init = ParameterInit.uniform(1.0 / Math.sqrt(inFeatures));
         weight = plan.add("weight", init, outFeatures, inFeatures);
         if (bias) {

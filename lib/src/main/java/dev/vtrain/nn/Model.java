@@ -45,15 +45,15 @@ public final class Model implements AutoCloseable {
         this.inFeatures = inFeatures;
         this.maxBatch = maxBatch;
         List<Layer> layers = network.layers();
-        ParameterPlan params = new ParameterPlan();
         SlabPlan activations = new SlabPlan();
+        LayerPlan params = new LayerPlan(activations, maxBatch, seed);
         SlabPlan.Slot[] out = new SlabPlan.Slot[layers.size()];
         SlabPlan.Slot[] grad = new SlabPlan.Slot[layers.size()];
         int features = inFeatures;
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             int next = layer.outFeatures(features);
-            params.prefix(i + ".");
+            params.layer(i);
             layer.declare(params, features);
             out[i] = activations.add(i + ".output", maxBatch, next);
             grad[i] = activations.add(i + ".grad", maxBatch, next);
