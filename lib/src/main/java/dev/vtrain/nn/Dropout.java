@@ -9,8 +9,8 @@ import dev.vtrain.tensor.Tensor;
  * Inverted dropout as PyTorch's {@code nn.Dropout(p)}: in training, each element is zeroed with
  * probability p and the survivors are scaled by 1 / (1 - p), so the expectation is unchanged; in
  * evaluation it is the identity. Masks come from {@link DropoutHash} keyed by the layer's seed and
- * a counter of training forwards, so a run is reproducible from its seed and the counter is all
- * the state a checkpoint needs.
+ * a counter of training forwards, so a run is reproducible from its seed and the counter is all the
+ * state a checkpoint needs.
  */
 public final class Dropout implements Layer {
     private final float p;
@@ -26,7 +26,8 @@ public final class Dropout implements Layer {
      */
     public Dropout(float p) {
         if (!(p >= 0f && p <= 1f)) {
-            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
+            throw new IllegalArgumentException(
+                    "dropout probability has to be between 0 and 1, but got " + p);
         }
         this.p = p;
     }
@@ -73,7 +74,8 @@ public final class Dropout implements Layer {
     }
 
     @Override
-    public void backward(Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
+    public void backward(
+            Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
         if (gradInput == null) {
             return;
         }

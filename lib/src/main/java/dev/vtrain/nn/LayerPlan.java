@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a layer may ask for while a model is built: parameters (values go to one slab and
- * gradients to a second slab with the same layout, so optimizers update both in one pass), caches
- * of {@code maxBatch} rows in the activation slab (such as a dropout mask), and a seed of its own.
+ * What a layer may ask for while a model is built: parameters (values go to one slab and gradients
+ * to a second slab with the same layout, so optimizers update both in one pass), caches of {@code
+ * maxBatch} rows in the activation slab (such as a dropout mask), and a seed of its own.
  */
 public final class LayerPlan {
     private final SlabPlan values = new SlabPlan();
@@ -35,7 +35,9 @@ public final class LayerPlan {
         return activations.add(prefix + name, maxBatch, cols);
     }
 
-    /** A seed for this layer's randomness, derived from the model's seed and the layer's position. */
+    /**
+     * A seed for this layer's randomness, derived from the model's seed and the layer's position.
+     */
     public long seed() {
         return dev.vtrain.backend.DropoutHash.key(seed, 1_000_003L * (layerIndex + 1));
     }

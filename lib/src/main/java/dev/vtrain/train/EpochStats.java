@@ -2,13 +2,15 @@ package dev.vtrain.train;
 
 /**
  * One epoch's figures. Accuracies are NaN for regression; validation figures are NaN without
- * validation data. Training loss and accuracy are running values over the epoch's batches.
+ * validation data. Training loss and accuracy are running values over the epoch's applied steps.
  *
  * @param epoch 1-based epoch number
- * @param trainLoss mean training loss
+ * @param trainLoss mean training loss (the L1 penalty included when L1 is on)
  * @param trainAccuracy training accuracy
  * @param valLoss mean validation loss
  * @param valAccuracy validation accuracy
+ * @param lr learning rate of the epoch's last step
+ * @param skippedSteps steps skipped in this epoch because loss or gradient norm was not finite
  * @param seconds wall-clock seconds of the epoch's training steps (evaluation excluded)
  * @param samplesPerSecond training throughput
  */
@@ -18,5 +20,7 @@ public record EpochStats(
         double trainAccuracy,
         double valLoss,
         double valAccuracy,
+        double lr,
+        long skippedSteps,
         double seconds,
         double samplesPerSecond) {}

@@ -4,18 +4,30 @@ import dev.vtrain.backend.Backend;
 import dev.vtrain.data.DataLoader;
 import dev.vtrain.data.Dataset;
 import dev.vtrain.nn.Model;
+import dev.vtrain.nn.Parameter;
 import dev.vtrain.nn.loss.Loss;
 import dev.vtrain.optim.Optimizer;
 import dev.vtrain.tensor.SlabPlan;
 import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An explicit training loop. Owns the batch input and target buffers ({@code maxBatch} rows) and
- * two device scalars that accumulate loss and correct predictions, so a step needs no host round
- * trip; figures are read back once per epoch.
+ * device scalars for the step's loss and the epoch's correct predictions. A step reads back one
+ * scalar (the loss) and, when guarding against non-finite values or clipping by norm, computes the
+ * global gradient norm; it allocates nothing.
  */
 public final class Trainer implements AutoCloseable {
+    /** What one {@link #step} did. */
+    public enum StepOutcome {
+        /** The optimizer updated the parameters. */
+        APPLIED,
+        /** Loss or gradient norm was NaN or infinite; parameters were left unchanged. */
+        SKIPPED_NON_FINITE
+    }
+
     private final Model model;
     private final Loss loss;
     private final Optimizer optimizer;
@@ -25,7 +37,12 @@ public final class Trainer implements AutoCloseable {
     private final Tensor target;
     private final Tensor lossSum;
     private final Tensor correct;
+    private final Tensor[] l1Weights;
+    private final Tensor[] l1Grads;
     private final float[] scalar = new float[1];
+    private TrainingOptions stepOptions = TrainingOptions.builder().build();
+    private double lastLoss;
+    private double lastGradNorm;
 
     /** A trainer for {@code model}; it does not own the model or the optimizer. */
     public Trainer(Model model, Loss loss, Optimizer optimizer) {
@@ -44,6 +61,16 @@ public final class Trainer implements AutoCloseable {
         this.target = y.tensor();
         this.lossSum = l.tensor();
         this.correct = c.tensor();
+        List<Tensor> w = new ArrayList<>();
+        List<Tensor> g = new ArrayList<>();
+        for (Parameter p : model.parameters()) {
+            if (p.shape().length >= 2) {
+                w.add(p.value());
+                g.add(p.grad());
+            }
+        }
+        this.l1Weights = w.toArray(Tensor[]::new);
+        this.l1Grads = g.toArray(Tensor[]::new);
     }
 
     /** The model being trained. */
@@ -59,6 +86,16 @@ public final class Trainer implements AutoCloseable {
     /** Target buffer ({@code maxBatch × targetWidth}). */
     public Tensor target() {
         return target;
+    }
+
+    /** Mean loss of the last {@link #step} (L1 penalty included). */
+    public double lastLoss() {
+        return lastLoss;
+    }
+
+    /** Global L2 gradient norm of the last step before clipping (NaN when not computed). */
+    public double lastGradNorm() {
+        return lastGradNorm;
     }
 
     private void checkCompatible(Dataset data) {
@@ -92,21 +129,223 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * One training step on the first {@code rows} rows of {@link #input()} and {@link #target()}:
-     * zero gradients, forward, loss (accumulated into the epoch's loss), backward, optimizer step
-     * at {@code lr}. Accumulates correct predictions when {@code countCorrect}.
+     * Sets the clipping, L1 and non-finite settings {@link #step} uses (fit sets them from its
+     * options).
      */
-    public void step(int rows, float lr, boolean countCorrect) {
+    public void configure(TrainingOptions options) {
+        this.stepOptions = options;
+    }
+
+    /**
+     * One training step on the first {@code rows} rows of {@link #input()} and {@link #target()}:
+     * zero gradients, forward, loss, backward, L1, clipping by value, global norm (checked for
+     * NaN/∞ and clipped), then the optimizer at {@code lr}. A non-finite loss or norm skips the
+     * update. Accumulates correct predictions into the epoch counter when {@code countCorrect}.
+     *
+     * @throws TrainingDivergedException if the norm is not finite and the options say to fail
+     */
+    public StepOutcome step(int rows, float lr, boolean countCorrect) {
+        TrainingOptions o = stepOptions;
         Tensor x = input.firstRows(rows);
         Tensor y = target.firstRows(rows);
         model.zeroGrad();
         Tensor out = model.forward(x, true);
+        backend.fill(lossSum, 0f);
         loss.compute(backend, out, y, model.outputGradient(rows), lossSum);
         if (countCorrect) {
             backend.countCorrect(out, y, correct);
         }
         model.backward(x);
+        double penalty = 0;
+        if (o.l1() > 0f) {
+            for (int i = 0; i < l1Weights.length; i++) {
+                penalty += o.l1() * backend.addL1Gradient(l1Weights[i], l1Grads[i], o.l1());
+            }
+        }
+        lastLoss = readScalar(lossSum) / loss.meanDivisor(rows, model.outFeatures()) + penalty;
+        if (o.clipValue() > 0f) {
+            backend.clamp(model.gradientSlab(), -o.clipValue(), o.clipValue());
+        }
+        double norm = Double.NaN;
+        if (o.checkFinite() || o.clipNorm() > 0f) {
+            norm = Math.sqrt(backend.sumOfSquares(model.gradientSlab()));
+        }
+        lastGradNorm = norm;
+        boolean normBad = (o.checkFinite() || o.clipNorm() > 0f) && !Double.isFinite(norm);
+        if (normBad && o.failOnNonFiniteNorm()) {
+            throw new TrainingDivergedException(
+                    "The total norm of gradients is "
+                            + norm
+                            + "; lower the learning rate, clip by value, or check the data for extreme values");
+        }
+        if (o.checkFinite() && (!Double.isFinite(lastLoss) || normBad)) {
+            return StepOutcome.SKIPPED_NON_FINITE;
+        }
+        if (o.clipNorm() > 0f) {
+            double coef = o.clipNorm() / (norm + 1e-6);
+            if (coef < 1) {
+                backend.scale(model.gradientSlab(), (float) coef);
+            }
+        }
         optimizer.step(lr);
+        return StepOutcome.APPLIED;
+    }
+
+    private double readScalar(Tensor t) {
+        backend.download(t, scalar, 0);
+        return scalar[0];
+    }
+
+    /**
+     * Trains for {@code epochs} epochs with default options.
+     *
+     * @see #fit(Dataset, Dataset, TrainingOptions)
+     */
+    public History fit(
+            Dataset train, Dataset validation, int epochs, long seed, TrainingListener listener) {
+        return fit(
+                train,
+                validation,
+                TrainingOptions.builder().epochs(epochs).seed(seed).listener(listener).build());
+    }
+
+    /**
+     * Trains on {@code train} in shuffled batches of up to the model's maximum batch size,
+     * evaluating on {@code validation} (may be null or empty) after each epoch, as {@code options}
+     * say. The rate of each step is {@code schedule(successful steps so far) × plateau scale}.
+     *
+     * @throws TrainingDivergedException after {@code maxBadSteps} consecutive non-finite steps
+     */
+    public History fit(Dataset train, Dataset validation, TrainingOptions options) {
+        checkCompatible(train);
+        boolean hasVal = validation != null && validation.size() > 0;
+        if (hasVal) {
+            checkCompatible(validation);
+        }
+        if (train.size() == 0) {
+            throw new IllegalArgumentException(train.name() + ": no training samples");
+        }
+        configure(options);
+        DataLoader loader = new DataLoader(train, model.maxBatch(), true, options.seed());
+        boolean classification = train.isClassification();
+        History history = new History();
+        EarlyStopping es = options.earlyStopping();
+        Storage best =
+                es != null && es.restoreBest()
+                        ? backend.allocate(model.parameterSlab().size())
+                        : null;
+        try {
+            Tensor bestParams =
+                    best == null
+                            ? null
+                            : Tensor.of(best, 0, Math.toIntExact(model.parameterSlab().size()));
+            double bestValue = Double.NaN;
+            int bestEpoch = 0;
+            int sinceBest = 0;
+            int consecutiveBad = 0;
+            boolean stopped = false;
+            for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+                loader.startEpoch(epoch - 1);
+                backend.fill(correct, 0f);
+                long start = System.nanoTime();
+                long done = 0;
+                long applied = 0;
+                long skipped = 0;
+                double lossTotal = 0;
+                float lr = 0f;
+                int batches = loader.batches();
+                for (int b = 0; b < batches; b++) {
+                    int rows = loader.load(b, backend, input, target);
+                    lr = rate(options);
+                    if (step(rows, lr, classification) == StepOutcome.APPLIED) {
+                        consecutiveBad = 0;
+                        applied += rows;
+                        lossTotal += lastLoss * rows;
+                    } else {
+                        skipped++;
+                        if (++consecutiveBad >= options.maxBadSteps()) {
+                            throw new TrainingDivergedException(
+                                    "Training stopped in epoch "
+                                            + epoch
+                                            + ": "
+                                            + consecutiveBad
+                                            + " consecutive steps had a non-finite loss or gradient norm (last"
+                                            + " loss "
+                                            + lastLoss
+                                            + ", norm "
+                                            + lastGradNorm
+                                            + "); lower the learning rate, clip gradients, or check the data");
+                        }
+                    }
+                    done += rows;
+                    options.listener()
+                            .onBatch(epoch, b + 1, batches, done, System.nanoTime() - start);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                double trainLoss = applied == 0 ? Double.NaN : lossTotal / applied;
+                double trainAcc = classification ? readScalar(correct) / train.size() : Double.NaN;
+                Evaluation val = hasVal ? evaluate(validation) : null;
+                EpochStats stats =
+                        new EpochStats(
+                                epoch,
+                                trainLoss,
+                                trainAcc,
+                                val == null ? Double.NaN : val.loss(),
+                                val == null ? Double.NaN : val.accuracy(),
+                                lr,
+                                skipped,
+                                seconds,
+                                train.size() / seconds);
+                history.add(stats);
+                if (options.plateau() != null) {
+                    double base =
+                            options.schedule() == null
+                                    ? optimizer.learningRate()
+                                    : options.schedule().lr(optimizer.steps());
+                    options.plateau()
+                            .record(options.plateauMonitor().value().applyAsDouble(stats), base);
+                }
+                options.listener().onEpoch(stats);
+                if (es != null) {
+                    double v = es.monitor().value().applyAsDouble(stats);
+                    if (es.improves(v, bestValue)) {
+                        bestValue = v;
+                        bestEpoch = epoch;
+                        sinceBest = 0;
+                        if (bestParams != null) {
+                            backend.copy(model.parameterSlab(), bestParams);
+                        }
+                    } else if (++sinceBest >= es.patience()) {
+                        stopped = epoch < options.epochs();
+                        break;
+                    }
+                } else {
+                    bestEpoch = epoch;
+                }
+            }
+            boolean restored = false;
+            if (bestParams != null && bestEpoch > 0 && bestEpoch != history.epochs().size()) {
+                backend.copy(bestParams, model.parameterSlab());
+                restored = true;
+            }
+            history.finish(bestEpoch, stopped, restored);
+            return history;
+        } finally {
+            if (best != null) {
+                best.close();
+            }
+        }
+    }
+
+    private float rate(TrainingOptions o) {
+        double lr =
+                o.schedule() == null
+                        ? optimizer.learningRate()
+                        : o.schedule().lr(optimizer.steps());
+        if (o.plateau() != null) {
+            lr *= o.plateau().scale();
+        }
+        return (float) lr;
     }
 
     /**
@@ -118,75 +357,6 @@ public final class Trainer implements AutoCloseable {
         Tensor out = model.forward(input.firstRows(rows), false);
         loss.compute(backend, out, target.firstRows(rows), null, lossSum);
         return readScalar(lossSum) / loss.meanDivisor(rows, model.outFeatures());
-    }
-
-    private double readScalar(Tensor t) {
-        backend.download(t, scalar, 0);
-        return scalar[0];
-    }
-
-    /**
-     * Trains for {@code epochs} epochs on {@code train} in shuffled batches of up to the model's
-     * maximum batch size, evaluating on {@code validation} (may be null or empty) after each.
-     *
-     * @throws TrainingDivergedException if the training loss becomes NaN or infinite
-     */
-    public History fit(
-            Dataset train, Dataset validation, int epochs, long seed, TrainingListener listener) {
-        checkCompatible(train);
-        if (validation != null && validation.size() > 0) {
-            checkCompatible(validation);
-        }
-        if (epochs < 0) {
-            throw new IllegalArgumentException("Invalid epoch count: " + epochs + " (must be ≥ 0)");
-        }
-        if (train.size() == 0) {
-            throw new IllegalArgumentException(train.name() + ": no training samples");
-        }
-        DataLoader loader = new DataLoader(train, model.maxBatch(), true, seed);
-        boolean classification = train.isClassification();
-        History history = new History();
-        for (int epoch = 1; epoch <= epochs; epoch++) {
-            loader.startEpoch(epoch - 1);
-            backend.fill(lossSum, 0f);
-            backend.fill(correct, 0f);
-            long start = System.nanoTime();
-            long done = 0;
-            int batches = loader.batches();
-            float lr = optimizer.learningRate();
-            for (int b = 0; b < batches; b++) {
-                int rows = loader.load(b, backend, input, target);
-                step(rows, lr, classification);
-                done += rows;
-                listener.onBatch(epoch, b + 1, batches, done, System.nanoTime() - start);
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double trainLoss =
-                    readScalar(lossSum) / loss.meanDivisor(train.size(), model.outFeatures());
-            double trainAcc = classification ? readScalar(correct) / train.size() : Double.NaN;
-            if (!Double.isFinite(trainLoss)) {
-                throw new TrainingDivergedException(
-                        "Training loss became "
-                                + trainLoss
-                                + " in epoch "
-                                + epoch
-                                + "; lower the learning rate or check the data for extreme values");
-            }
-            Evaluation val =
-                    validation != null && validation.size() > 0 ? evaluate(validation) : null;
-            EpochStats stats =
-                    new EpochStats(
-                            epoch,
-                            trainLoss,
-                            trainAcc,
-                            val == null ? Double.NaN : val.loss(),
-                            val == null ? Double.NaN : val.accuracy(),
-                            seconds,
-                            train.size() / seconds);
-            history.add(stats);
-            listener.onEpoch(stats);
-        }
-        return history;
     }
 
     /** Mean loss and accuracy of the model on {@code data}, in evaluation mode. */
@@ -213,6 +383,32 @@ public final class Trainer implements AutoCloseable {
                         : readScalar(lossSum) / loss.meanDivisor(n, model.outFeatures());
         double acc = classification && n > 0 ? readScalar(correct) / n : Double.NaN;
         return new Evaluation(l, acc, n);
+    }
+
+    /**
+     * The model's outputs for every sample of {@code data} (n × outFeatures, row-major), in
+     * evaluation mode.
+     */
+    public float[] predict(Dataset data) {
+        if (data.featureCount() != model.inFeatures()) {
+            throw new IllegalArgumentException(
+                    data.name()
+                            + ": samples have "
+                            + data.featureCount()
+                            + " features but the model expects "
+                            + model.inFeatures());
+        }
+        int out = model.outFeatures();
+        float[] result = new float[data.size() * out];
+        float[] features = data.features();
+        int f = data.featureCount();
+        for (int start = 0; start < data.size(); start += model.maxBatch()) {
+            int rows = Math.min(model.maxBatch(), data.size() - start);
+            Tensor x = input.firstRows(rows);
+            backend.upload(features, start * f, x);
+            backend.download(model.forward(x, false), result, start * out);
+        }
+        return result;
     }
 
     /** Frees the trainer's buffers (not the model or optimizer). */

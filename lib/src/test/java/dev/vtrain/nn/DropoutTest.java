@@ -14,7 +14,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class DropoutTest {
-    private static float[] run(Backend b, long seed, float[] x, int rows, int cols, boolean training, int forwards) {
+    private static float[] run(
+            Backend b, long seed, float[] x, int rows, int cols, boolean training, int forwards) {
         Dropout d = new Dropout(0.5f);
         try (Model m = Model.build(new Sequential(d), cols, rows, b, seed);
                 Storage s = b.allocate((long) rows * cols)) {
@@ -47,10 +48,15 @@ class DropoutTest {
                 sum += v;
             }
             assertEquals(1.0, sum / y.length, 0.02, "E[dropout(x)] = x");
-            assertArrayEquals(ones, run(b, 7, ones, rows, cols, false, 1), "evaluation mode is the identity");
+            assertArrayEquals(
+                    ones, run(b, 7, ones, rows, cols, false, 1), "evaluation mode is the identity");
             assertArrayEquals(y, run(b, 7, ones, rows, cols, true, 1), "same seed, same mask");
-            assertFalse(Arrays.equals(y, run(b, 8, ones, rows, cols, true, 1)), "another seed, another mask");
-            assertFalse(Arrays.equals(y, run(b, 7, ones, rows, cols, true, 2)), "each training forward draws anew");
+            assertFalse(
+                    Arrays.equals(y, run(b, 8, ones, rows, cols, true, 1)),
+                    "another seed, another mask");
+            assertFalse(
+                    Arrays.equals(y, run(b, 7, ones, rows, cols, true, 2)),
+                    "each training forward draws anew");
         }
     }
 
@@ -92,7 +98,8 @@ class DropoutTest {
     @ParameterizedTest
     @ValueSource(floats = {-0.1f, 1.5f, Float.NaN})
     void rejectsInvalidProbabilities(float p) {
-        assertEquals("dropout probability has to be between 0 and 1, but got " + p,
+        assertEquals(
+                "dropout probability has to be between 0 and 1, but got " + p,
                 assertThrows(IllegalArgumentException.class, () -> new Dropout(p)).getMessage());
     }
 }
