@@ -3,25 +3,30 @@ package dev.vtrain.cli;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.Backends;
 import dev.vtrain.data.Dataset;
+import dev.vtrain.io.Json;
 import dev.vtrain.io.ModelFile;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
+import dev.vtrain.nn.loss.Loss;
+import dev.vtrain.nn.loss.MSELoss;
 import dev.vtrain.optim.SGD;
-import dev.vtrain.train.Evaluation;
 import dev.vtrain.train.Trainer;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code vtrain eval}: loss and accuracy of a saved model on data, scaled as at training time. */
+/** {@code vtrain eval}: metrics of a saved model on data, scaled as at training time. */
 @Command(
         name = "eval",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = "Evaluate a model saved with 'vtrain train --save' (loss and accuracy).")
+        description =
+                "Evaluate a model saved with 'vtrain train --save': precision/recall/F1 per class, macro and weighted"
+                        + " averages, confusion matrix and top-k accuracy (or MSE, MAE, R² for regression).")
 final class EvalCommand implements Callable<Integer> {
     @Option(
             names = "--model",
@@ -52,6 +57,15 @@ final class EvalCommand implements Callable<Integer> {
     String labelColumn;
 
     @Option(
+            names = "--top-k",
+            defaultValue = "5",
+            description = "k for top-k accuracy (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--json", description = "Print the metrics as JSON instead of tables.")
+    boolean json;
+
+    @Option(
             names = "--batch-size",
             defaultValue = "256",
             description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
@@ -68,16 +82,13 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batchSize < 1) {
+        if (batchSize < 1 || topK < 1) {
             throw new IllegalArgumentException(
-                    "Invalid --batch-size " + batchSize + " (must be ≥ 1)");
+                    "Invalid --batch-size " + batchSize + " or --top-k " + topK + " (must be ≥ 1)");
         }
         ModelFile.Saved saved = ModelFile.load(model);
         Map<String, String> meta = saved.metadata();
-        if (saved.classNames().isEmpty()) {
-            throw new IllegalArgumentException(
-                    model + " is a regression model; eval reports classification metrics");
-        }
+        boolean regression = saved.classNames().isEmpty();
         String source = data != null ? data : meta.getOrDefault("vtrain.data", "digits");
         PreparedData prepared =
                 PreparedData.load(
@@ -87,7 +98,8 @@ final class EvalCommand implements Callable<Integer> {
                                 Double.parseDouble(meta.getOrDefault("vtrain.val_split", "0.1")),
                                 Double.parseDouble(meta.getOrDefault("vtrain.test_split", "0.2")),
                                 "auto",
-                                Long.parseLong(meta.getOrDefault("vtrain.seed", "0"))),
+                                Long.parseLong(meta.getOrDefault("vtrain.seed", "0")),
+                                regression),
                         saved.scaling());
         Dataset part =
                 switch (split) {
@@ -109,12 +121,30 @@ final class EvalCommand implements Callable<Integer> {
                             + " features but the model expects "
                             + saved.inFeatures());
         }
+        if (!regression && !part.classNames().equals(saved.classNames())) {
+            throw new IllegalArgumentException(
+                    source
+                            + ": classes "
+                            + part.classNames()
+                            + " differ from the model's "
+                            + saved.classNames());
+        }
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        Loss loss = regression ? new MSELoss() : new CrossEntropyLoss();
         try (Backend b = Backends.create(backend, t).backend();
                 Model m = saved.build(b, batchSize);
                 SGD unused = new SGD(m, 0f);
-                Trainer trainer = new Trainer(m, new CrossEntropyLoss(), unused)) {
-            Evaluation e = trainer.evaluate(part);
+                Trainer trainer = new Trainer(m, loss, unused)) {
+            Map<String, Object> metrics = TestMetrics.evaluate(trainer, part, regression, topK);
+            if (json) {
+                Map<String, Object> out = new LinkedHashMap<>(metrics);
+                out.remove("table");
+                out.put("model", model.toString());
+                out.put("data", prepared.source());
+                out.put("split", split);
+                System.out.println(Json.write(out));
+                return 0;
+            }
             System.out.printf(
                     Locale.ROOT,
                     "model: %s (%s, trained %s)%n",
@@ -123,11 +153,20 @@ final class EvalCommand implements Callable<Integer> {
                     meta.getOrDefault("vtrain.created", "?"));
             System.out.printf(
                     Locale.ROOT,
-                    "data: %s, %s part, %d samples%n",
+                    "data: %s, %s part, %d samples%n%n",
                     prepared.source(),
                     split,
                     part.size());
-            System.out.printf(Locale.ROOT, "accuracy %.4f  loss %.4f%n", e.accuracy(), e.loss());
+            if (regression) {
+                System.out.printf(Locale.ROOT, "loss %.6g%n", num(metrics.get("loss")));
+                System.out.print(
+                        MetricsReport.table(
+                                dev.vtrain.train.metrics.RegressionMetrics.compute(
+                                        trainer.predict(part), part.targets())));
+            } else if (metrics.containsKey("table")) {
+                System.out.print(metrics.get("table"));
+                System.out.printf(Locale.ROOT, "%nloss %.4f%n", num(metrics.get("loss")));
+            }
         }
         return 0;
     }
@@ -137,14 +176,19 @@ final class EvalCommand implements Callable<Integer> {
         Dataset b = p.split().validation();
         Dataset c = p.split().test();
         int f = a.featureCount();
+        int tw = a.targetWidth();
         float[] x = new float[(a.size() + b.size() + c.size()) * f];
-        float[] y = new float[a.size() + b.size() + c.size()];
+        float[] y = new float[(a.size() + b.size() + c.size()) * tw];
         int row = 0;
         for (Dataset d : new Dataset[] {a, b, c}) {
             System.arraycopy(d.features(), 0, x, row * f, d.features().length);
-            System.arraycopy(d.targets(), 0, y, row, d.targets().length);
+            System.arraycopy(d.targets(), 0, y, row * tw, d.targets().length);
             row += d.size();
         }
-        return new Dataset(a.name() + "[all]", x, f, y, 1, a.classNames());
+        return new Dataset(a.name() + "[all]", x, f, y, tw, a.classNames());
+    }
+
+    private static double num(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 }

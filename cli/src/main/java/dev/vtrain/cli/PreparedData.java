@@ -13,11 +13,11 @@ import java.util.Locale;
 
 /**
  * Training, validation and test data resolved from a {@code --data} value and scaled with
- * statistics fitted on the training part only.
+ * statistics fitted on the training part only (or with a saved model's statistics).
  *
  * @param source what {@code --data} named, resolved (e.g. the directory read)
  * @param split the scaled parts
- * @param scaling the scaling fitted on the training part
+ * @param scaling the scaling applied
  */
 record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
     /** Where the data comes from and how to split and scale it. */
@@ -27,7 +27,8 @@ record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
             double valSplit,
             double testSplit,
             String scaling,
-            long seed) {}
+            long seed,
+            boolean regression) {}
 
     /** Loads and splits the data, fitting the scaling on the training part. */
     static PreparedData load(Request r) {
@@ -39,41 +40,44 @@ record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
      */
     static PreparedData load(Request r, FeatureScaling fixed) {
         String data = r.data() == null ? "digits" : r.data();
+        String key = data.toLowerCase(Locale.ROOT);
+        Path path = Path.of(data);
+        boolean builtIn =
+                key.equals("digits") || key.equals("fashion-mnist") || Files.isDirectory(path);
+        if (r.regression() && builtIn) {
+            throw new IllegalArgumentException(
+                    "--task regression needs a CSV file with a numeric target column; '"
+                            + data
+                            + "' is a classification dataset");
+        }
         Splits.Split raw;
         FeatureScaling.Kind defaultScaling;
         String source;
-        switch (data.toLowerCase(Locale.ROOT)) {
-            case "digits" -> {
-                raw =
-                        Splits.split(
-                                EmbeddedDatasets.digits(), r.valSplit(), r.testSplit(), r.seed());
-                defaultScaling = FeatureScaling.Kind.STANDARDIZE;
-                source = "digits (embedded, 1797 samples)";
-            }
-            case "fashion-mnist" -> {
-                raw = idx(FashionMnist.DEFAULT_DIR, r);
-                defaultScaling = FeatureScaling.Kind.DIVIDE_255;
-                source = "fashion-mnist (" + FashionMnist.DEFAULT_DIR + ")";
-            }
-            default -> {
-                Path p = Path.of(data);
-                if (Files.isDirectory(p)) {
-                    raw = idx(p, r);
-                    defaultScaling = FeatureScaling.Kind.DIVIDE_255;
-                } else if (Files.isRegularFile(p)) {
-                    Dataset all =
-                            CsvReader.read(p, CsvReader.Options.classification(r.labelColumn()));
-                    raw = Splits.split(all, r.valSplit(), r.testSplit(), r.seed());
-                    defaultScaling = FeatureScaling.Kind.STANDARDIZE;
-                } else {
-                    throw new DataFormatException(
-                            "--data "
-                                    + data
-                                    + ": expected 'digits', 'fashion-mnist', a directory of IDX files or a CSV file, but no such"
-                                    + " file or directory exists");
-                }
-                source = p.toString();
-            }
+        if (key.equals("digits")) {
+            raw = Splits.split(EmbeddedDatasets.digits(), r.valSplit(), r.testSplit(), r.seed());
+            defaultScaling = FeatureScaling.Kind.STANDARDIZE;
+            source = "digits (embedded, 1797 samples)";
+        } else if (key.equals("fashion-mnist")) {
+            raw = idx(FashionMnist.DEFAULT_DIR, r);
+            defaultScaling = FeatureScaling.Kind.DIVIDE_255;
+            source = "fashion-mnist (" + FashionMnist.DEFAULT_DIR + ")";
+        } else if (Files.isDirectory(path)) {
+            raw = idx(path, r);
+            defaultScaling = FeatureScaling.Kind.DIVIDE_255;
+            source = path.toString();
+        } else if (Files.isRegularFile(path)) {
+            Dataset all =
+                    CsvReader.read(
+                            path, new CsvReader.Options(r.labelColumn(), true, r.regression()));
+            raw = Splits.split(all, r.valSplit(), r.testSplit(), r.seed());
+            defaultScaling = FeatureScaling.Kind.STANDARDIZE;
+            source = path.toString();
+        } else {
+            throw new DataFormatException(
+                    "--data "
+                            + data
+                            + ": expected 'digits', 'fashion-mnist', a directory of IDX files"
+                            + " or a CSV file, but no such file or directory exists");
         }
         FeatureScaling.Kind kind =
                 r.scaling() == null || r.scaling().equals("auto")

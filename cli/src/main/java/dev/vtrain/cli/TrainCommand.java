@@ -8,87 +8,41 @@ import dev.vtrain.io.Json;
 import dev.vtrain.io.ModelFile;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
-import dev.vtrain.optim.Adam;
+import dev.vtrain.nn.loss.Loss;
+import dev.vtrain.nn.loss.MSELoss;
 import dev.vtrain.optim.Optimizer;
-import dev.vtrain.optim.SGD;
-import dev.vtrain.train.EpochStats;
-import dev.vtrain.train.Evaluation;
+import dev.vtrain.optim.schedule.Schedule;
 import dev.vtrain.train.History;
 import dev.vtrain.train.Trainer;
+import dev.vtrain.train.TrainingOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code vtrain train}: trains an MLP classifier and reports test accuracy. */
+/** {@code vtrain train}: trains an MLP and reports test metrics. */
 @Command(
         name = "train",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description =
-                "Train an MLP classifier; prints per-epoch progress and the final test accuracy.")
+                "Train an MLP classifier or regressor; prints per-epoch progress and the final test metrics.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(
-            names = "--data",
-            defaultValue = "digits",
-            paramLabel = "DATA",
-            description =
-                    "digits (embedded), fashion-mnist (/usr/share/datasets/fashion-mnist), a directory of IDX files,"
-                            + " or a CSV file with a header row (default: ${DEFAULT-VALUE}).")
-    String data;
+    @Mixin DataOptions data;
 
-    @Option(
-            names = "--label-column",
-            paramLabel = "NAME",
-            description =
-                    "CSV column holding the class label (default: label/target/class/y, else the last column).")
-    String labelColumn;
+    @Mixin ModelOptions model;
 
-    @Option(
-            names = "--hidden",
-            defaultValue = "128",
-            paramLabel = "SIZES",
-            description =
-                    "Hidden layer sizes, comma-separated, e.g. 256,128 (default: ${DEFAULT-VALUE}).")
-    String hidden;
+    @Mixin OptimizerOptions optimizer;
 
-    @Option(
-            names = "--activation",
-            defaultValue = "relu",
-            description = "relu, sigmoid or tanh (default: ${DEFAULT-VALUE}).")
-    String activation;
+    @Mixin ScheduleOptions schedule;
 
-    @Option(
-            names = "--optimizer",
-            defaultValue = "adam",
-            description = "sgd or adam (default: ${DEFAULT-VALUE}).")
-    String optimizer;
-
-    @Option(
-            names = "--lr",
-            defaultValue = "1e-3",
-            description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Option(
-            names = "--momentum",
-            defaultValue = "0.9",
-            description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-    float momentum;
-
-    @Option(
-            names = "--weight-decay",
-            defaultValue = "0",
-            description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
-    float weightDecay;
+    @Mixin RegularizationOptions regularization;
 
     @Option(
             names = "--epochs",
@@ -99,14 +53,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--batch-size",
             defaultValue = "32",
-            description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+            paramLabel = "N|full",
+            description =
+                    "Mini-batch size; 1 for stochastic, 'full' for full-batch gradient descent (default: ${DEFAULT-VALUE}).")
+    String batchSize;
 
     @Option(
             names = "--seed",
             defaultValue = "0",
             description =
-                    "Seed for splits, initialisation and shuffling (default: ${DEFAULT-VALUE}).")
+                    "Seed for splits, initialisation, shuffling and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(
@@ -121,25 +77,10 @@ final class TrainCommand implements Callable<Integer> {
     String backend;
 
     @Option(
-            names = "--val-split",
-            defaultValue = "0.1",
-            description = "Fraction held out for validation (default: ${DEFAULT-VALUE}).")
-    double valSplit;
-
-    @Option(
-            names = "--test-split",
-            defaultValue = "0.2",
-            description =
-                    "Fraction held out for testing when the data is one file (default: ${DEFAULT-VALUE}).")
-    double testSplit;
-
-    @Option(
-            names = "--scaling",
-            defaultValue = "auto",
-            description =
-                    "auto, standardize, min-max, divide-255 or none; fitted on training data (default: ${DEFAULT-VALUE}:"
-                            + " divide-255 for images, standardize otherwise).")
-    String scaling;
+            names = "--top-k",
+            defaultValue = "5",
+            description = "k for the top-k accuracy metric (default: ${DEFAULT-VALUE}).")
+    int topK;
 
     @Option(
             names = "--report",
@@ -154,191 +95,222 @@ final class TrainCommand implements Callable<Integer> {
                     "Save the trained model (weights, architecture, scaling, classes, provenance) here.")
     Path save;
 
+    @Option(
+            names = "--plot",
+            paramLabel = "FILE.png|FILE.svg",
+            description =
+                    "Plot the loss curves (and accuracy) here; the history is written beside it as CSV.")
+    Path plot;
+
+    @Option(
+            names = "--history-csv",
+            paramLabel = "FILE.csv",
+            description = "Write the per-epoch history as CSV here.")
+    Path historyCsv;
+
+    private int parseBatch(int trainSize) {
+        if (batchSize.equalsIgnoreCase("full")) {
+            return trainSize;
+        }
+        int b;
+        try {
+            b = Integer.parseInt(batchSize);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "Invalid --batch-size '"
+                            + batchSize
+                            + "' (expected a positive integer or 'full')");
+        }
+        if (b < 1) {
+            throw new IllegalArgumentException("Invalid --batch-size " + b + " (must be ≥ 1)");
+        }
+        return Math.min(b, trainSize);
+    }
+
     private void validate() {
         if (epochs < 0) {
             throw new IllegalArgumentException("Invalid --epochs " + epochs + " (must be ≥ 0)");
         }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException(
-                    "Invalid --batch-size " + batchSize + " (must be ≥ 1)");
-        }
         if (threads != null && threads < 1) {
             throw new IllegalArgumentException("Invalid --threads " + threads + " (must be ≥ 1)");
         }
-        if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
+        if (topK < 1) {
+            throw new IllegalArgumentException("Invalid --top-k " + topK + " (must be ≥ 1)");
+        }
+        if (!(optimizer.lr >= 0f) || Float.isInfinite(optimizer.lr)) {
             throw new IllegalArgumentException(
-                    "Invalid --optimizer '" + optimizer + "' (expected sgd or adam)");
+                    "Invalid --lr " + optimizer.lr + " (must be a finite value ≥ 0)");
+        }
+        optimizer.name();
+        data.regression();
+        model.spec();
+        if (!batchSize.equalsIgnoreCase("full")) {
+            parseBatch(Integer.MAX_VALUE);
+        }
+        if (plot != null) {
+            String n = plot.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (!n.endsWith(".png") && !n.endsWith(".svg")) {
+                throw new IllegalArgumentException(
+                        "--plot " + plot + ": expected a .png or .svg file name");
+            }
         }
     }
 
     @Override
     public Integer call() {
         validate();
-        ModelSpec spec = ModelSpec.parse(hidden, activation);
-        PreparedData data =
-                PreparedData.load(
-                        new PreparedData.Request(
-                                data(), labelColumn, valSplit, testSplit, scaling, seed));
-        Dataset train = data.split().train();
-        int classes = train.numClasses();
+        boolean regression = data.regression();
+        ModelSpec spec = model.spec();
+        PreparedData prepared = PreparedData.load(data.request(seed));
+        Dataset train = prepared.split().train();
+        int outputs = regression ? train.targetWidth() : train.numClasses();
+        int batch = parseBatch(train.size());
+        int stepsPerEpoch = (train.size() + batch - 1) / batch;
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        Backends.Selection selection = Backends.create(backend, t);
+        Loss loss = regression ? new MSELoss() : new CrossEntropyLoss();
         System.out.printf(
                 Locale.ROOT,
-                "data: %s — %d train, %d validation, %d test, %d features, %d classes%n",
-                data.source(),
+                "data: %s — %d train, %d validation, %d test, %d features, %s%n",
+                prepared.source(),
                 train.size(),
-                data.split().validation().size(),
-                data.split().test().size(),
+                prepared.split().validation().size(),
+                prepared.split().test().size(),
                 train.featureCount(),
-                classes);
+                regression ? "regression target" : outputs + " classes");
+        Backends.Selection selection = Backends.create(backend, t);
         try (Backend b = selection.backend();
-                Model model =
+                Model m =
                         Model.build(
-                                spec.build(train.featureCount(), classes),
+                                spec.build(train.featureCount(), outputs),
                                 train.featureCount(),
-                                batchSize,
+                                batch,
                                 b,
                                 seed);
-                Optimizer opt =
-                        optimizer.equals("sgd")
-                                ? new SGD(model, lr, momentum, 0f, weightDecay, false)
-                                : new Adam(model, lr, 0.9f, 0.999f, 1e-8f, weightDecay, false);
-                Trainer trainer = new Trainer(model, new CrossEntropyLoss(), opt)) {
+                Optimizer opt = optimizer.build(m);
+                Trainer trainer = new Trainer(m, loss, opt)) {
+            Schedule lrSchedule = schedule.build(optimizer.lr, epochs, stepsPerEpoch);
+            TrainingOptions options =
+                    TrainingOptions.builder()
+                            .epochs(epochs)
+                            .seed(seed)
+                            .schedule(lrSchedule)
+                            .plateau(
+                                    schedule.plateau(),
+                                    dev.vtrain.train.Monitor.of(schedule.plateauMonitor))
+                            .clipNorm(regularization.clipNorm, regularization.failOnNonFinite)
+                            .clipValue(regularization.clipValue)
+                            .l1(regularization.l1)
+                            .earlyStopping(regularization.early())
+                            .nonFinite(true, regularization.maxBadSteps)
+                            .listener(
+                                    new Progress(
+                                            System.out,
+                                            epochs,
+                                            Progress.stdoutIsTerminal(),
+                                            !regression))
+                            .build();
             System.out.printf(
                     Locale.ROOT,
-                    "model: %s, %,d parameters; %s; backend %s%n",
-                    describe(train.featureCount(), classes),
-                    model.parameterCount(),
+                    "model: %s, %,d parameters; %s; lr schedule %s; batch %d; backend %s%n",
+                    spec.describe(train.featureCount(), outputs),
+                    m.parameterCount(),
                     opt,
+                    schedule.describe(),
+                    batch,
                     b.description());
-            boolean terminal = Progress.stdoutIsTerminal();
             long start = System.nanoTime();
-            History history =
-                    trainer.fit(
-                            train,
-                            data.split().validation(),
-                            epochs,
-                            seed,
-                            new Progress(System.out, epochs, terminal, true));
+            History history = trainer.fit(train, prepared.split().validation(), options);
             double wall = (System.nanoTime() - start) / 1e9;
-            Evaluation test = trainer.evaluate(data.split().test());
-            System.out.printf(
-                    Locale.ROOT,
-                    "test accuracy %.4f (loss %.4f, %d samples); training took %.2fs%n",
-                    test.accuracy(),
-                    test.loss(),
-                    test.samples(),
-                    wall);
-            if (save != null) {
-                saveModel(model, data);
-                System.out.println("model: " + save);
+            if (history.stoppedEarly()) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "early stopping after epoch %d; best epoch %d%s%n",
+                        history.epochs().size(),
+                        history.bestEpoch(),
+                        history.restoredBest() ? " (weights restored)" : "");
+            } else if (history.restoredBest()) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "restored the weights of the best epoch, %d%n",
+                        history.bestEpoch());
             }
-            if (report != null) {
-                writeReport(data, model, b, t, history, test, wall);
-                System.out.println("report: " + report);
+            if (history.skippedSteps() > 0) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "skipped %d steps with a non-finite loss or gradient norm%n",
+                        history.skippedSteps());
             }
+            Dataset test = prepared.split().test();
+            Map<String, Object> metrics = TestMetrics.evaluate(trainer, test, regression, topK);
+            System.out.println(
+                    TestMetrics.summary(metrics, regression)
+                            + String.format(Locale.ROOT, "; training took %.2fs", wall));
+            writeOutputs(prepared, m, b, t, history, metrics, wall, regression);
         }
         return 0;
     }
 
-    private void saveModel(Model model, PreparedData data) {
-        Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("vtrain.version", new Main.Version().getVersion()[0]);
-        extra.put("vtrain.seed", Long.toString(seed));
-        extra.put("vtrain.data", this.data);
-        extra.put("vtrain.val_split", Double.toString(valSplit));
-        extra.put("vtrain.test_split", Double.toString(testSplit));
-        if (labelColumn != null) {
-            extra.put("vtrain.label_column", labelColumn);
-        }
-        extra.put(
-                "vtrain.threads",
-                Integer.toString(
-                        threads == null ? Runtime.getRuntime().availableProcessors() : threads));
-        try {
-            ModelFile.save(save, model, data.scaling(), data.split().train().classNames(), extra);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write model " + save + ": " + e.getMessage(), e);
-        }
-    }
-
-    private String data() {
-        return data;
-    }
-
-    private String describe(int in, int classes) {
-        StringBuilder sb = new StringBuilder().append(in);
-        for (int h : ModelSpec.parse(hidden, activation).hidden()) {
-            sb.append('-').append(h);
-        }
-        return sb.append('-')
-                .append(classes)
-                .append(" MLP (")
-                .append(activation)
-                .append(')')
-                .toString();
-    }
-
-    private void writeReport(
-            PreparedData data,
-            Model model,
+    private void writeOutputs(
+            PreparedData prepared,
+            Model m,
             Backend b,
             int t,
             History history,
-            Evaluation test,
-            double wall) {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("data", this.data);
-        config.put("data_source", data.source());
-        config.put("label_column", labelColumn);
-        config.put("hidden", hidden);
-        config.put("activation", activation);
-        config.put("optimizer", optimizer);
-        config.put("lr", (double) lr);
-        config.put("momentum", (double) momentum);
-        config.put("weight_decay", (double) weightDecay);
-        config.put("epochs", epochs);
-        config.put("batch_size", batchSize);
-        config.put("seed", seed);
-        config.put("threads", t);
-        config.put("backend", b.name());
-        config.put("val_split", valSplit);
-        config.put("test_split", testSplit);
-        config.put(
-                "scaling", data.scaling().kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        config.put("model", model.network().toString());
-        config.put("parameters", model.parameterCount());
-        List<Object> epochsList = new ArrayList<>();
-        for (EpochStats e : history.epochs()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("epoch", e.epoch());
-            m.put("train_loss", e.trainLoss());
-            m.put("train_accuracy", e.trainAccuracy());
-            m.put("val_loss", e.valLoss());
-            m.put("val_accuracy", e.valAccuracy());
-            m.put("seconds", e.seconds());
-            m.put("samples_per_second", e.samplesPerSecond());
-            epochsList.add(m);
-        }
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("test_accuracy", test.accuracy());
-        metrics.put("test_loss", test.loss());
-        metrics.put("test_samples", test.samples());
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("vtrain_version", new Main.Version().getVersion()[0]);
-        root.put("created", Instant.now().toString());
-        root.put("config", config);
-        root.put("history", epochsList);
-        root.put("test", metrics);
-        root.put("test_accuracy", test.accuracy());
-        root.put("training_seconds", wall);
-        root.put("environment", Environment.describe(t, b.description()));
+            Map<String, Object> metrics,
+            double wall,
+            boolean regression) {
         try {
-            AtomicWrite.writeString(report, Json.write(root) + "\n");
+            if (save != null) {
+                ModelFile.save(
+                        save,
+                        m,
+                        prepared.scaling(),
+                        prepared.split().train().classNames(),
+                        provenance(t));
+                System.out.println("model: " + save);
+            }
+            if (historyCsv != null) {
+                AtomicWrite.writeString(historyCsv, HistoryCsv.of(history));
+                System.out.println("history: " + historyCsv);
+            }
+            if (plot != null) {
+                LossCurvePlot.write(
+                        history,
+                        plot,
+                        !regression,
+                        "vtrain — "
+                                + data.data
+                                + " — "
+                                + model.spec().describe(m.inFeatures(), m.outFeatures()));
+                String name = plot.getFileName().toString();
+                Path csv = plot.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".csv");
+                AtomicWrite.writeString(csv, HistoryCsv.of(history));
+                System.out.println("plot: " + plot + " (history: " + csv + ")");
+            }
+            if (report != null) {
+                AtomicWrite.writeString(
+                        report,
+                        Json.write(RunReport.build(this, prepared, m, b, t, history, metrics, wall))
+                                + "\n");
+                System.out.println("report: " + report);
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "Cannot write report " + report + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("Cannot write output: " + e.getMessage(), e);
         }
+    }
+
+    private Map<String, String> provenance(int t) {
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("vtrain.version", new Main.Version().getVersion()[0]);
+        extra.put("vtrain.seed", Long.toString(seed));
+        extra.put("vtrain.data", data.data);
+        extra.put("vtrain.task", data.regression() ? "regression" : "classification");
+        extra.put("vtrain.val_split", Double.toString(data.valSplit));
+        extra.put("vtrain.test_split", Double.toString(data.testSplit));
+        if (data.labelColumn != null) {
+            extra.put("vtrain.label_column", data.labelColumn);
+        }
+        extra.put("vtrain.threads", Integer.toString(t));
+        return extra;
     }
 }
