@@ -6,6 +6,7 @@ import dev.vtrain.data.Dataset;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.Parameter;
 import dev.vtrain.nn.loss.Loss;
+import dev.vtrain.optim.GradientClipping;
 import dev.vtrain.optim.Optimizer;
 import dev.vtrain.tensor.SlabPlan;
 import dev.vtrain.tensor.Storage;
@@ -164,7 +165,7 @@ public final class Trainer implements AutoCloseable {
         }
         lastLoss = readScalar(lossSum) / loss.meanDivisor(rows, model.outFeatures()) + penalty;
         if (o.clipValue() > 0f) {
-            backend.clamp(model.gradientSlab(), -o.clipValue(), o.clipValue());
+            GradientClipping.clipGradValue(model, o.clipValue());
         }
         double norm = Double.NaN;
         if (o.checkFinite() || o.clipNorm() > 0f) {
@@ -182,6 +183,7 @@ public final class Trainer implements AutoCloseable {
             return StepOutcome.SKIPPED_NON_FINITE;
         }
         if (o.clipNorm() > 0f) {
+            // Same rule as GradientClipping.clipGradNorm, reusing the norm computed above.
             double coef = o.clipNorm() / (norm + 1e-6);
             if (coef < 1) {
                 backend.scale(model.gradientSlab(), (float) coef);

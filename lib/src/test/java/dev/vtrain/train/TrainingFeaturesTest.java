@@ -63,6 +63,34 @@ class TrainingFeaturesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"scalar", "cpu"})
+    void coupledL2AndTheClippingApiMatchHandComputedValues(String name) {
+        try (Backend b = Backends.create(name, 2).backend();
+                Model m = Model.build(new Sequential(new Linear(2, 1, false)), 2, 1, b, 0);
+                SGD sgd = new SGD(m, 1f, 0f, 0f, false, ParamGroup.single(m, 0.1f));
+                Trainer t = new Trainer(m, new MSELoss(), sgd)) {
+            m.write("0.weight", new float[] {1, 1});
+            b.upload(new float[] {3, 4}, 0, t.input());
+            b.upload(new float[] {0}, 0, t.target());
+            t.step(1, 1f, false);
+            // L2: gradient (42, 56) + 0.1 · w = (42.1, 56.1)
+            assertArrayEquals(new float[] {1 - 42.1f, 1 - 56.1f}, m.read("0.weight"), 1e-4f);
+            b.upload(new float[] {3, 4}, 0, m.gradientSlab().firstRows(2));
+            assertEquals(5.0, dev.vtrain.optim.GradientClipping.clipGradNorm(m, 1f, false), 1e-6);
+            float[] g = new float[2];
+            b.download(m.gradientSlab().firstRows(2), g, 0);
+            assertArrayEquals(new float[] {0.6f, 0.8f}, g, 1e-5f);
+            dev.vtrain.optim.GradientClipping.clipGradValue(m, 0.7f);
+            b.download(m.gradientSlab().firstRows(2), g, 0);
+            assertArrayEquals(new float[] {0.6f, 0.7f}, g, 1e-6f);
+            b.upload(new float[] {Float.NaN, 4}, 0, m.gradientSlab().firstRows(2));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> dev.vtrain.optim.GradientClipping.clipGradNorm(m, 1f, true));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "cpu"})
     void nonFiniteStepsAreSkippedCountedAndStopTraining(String name) {
         try (Backend b = Backends.create(name, 2).backend();
                 Model m = Model.build(new Sequential(new Linear(2, 1, false)), 2, 1, b, 0);
