@@ -4,6 +4,7 @@ import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.Backends;
 import dev.vtrain.data.Dataset;
 import dev.vtrain.io.AtomicWrite;
+import dev.vtrain.io.Checkpoints;
 import dev.vtrain.io.Json;
 import dev.vtrain.io.ModelFile;
 import dev.vtrain.nn.Model;
@@ -11,20 +12,27 @@ import dev.vtrain.nn.loss.CrossEntropyLoss;
 import dev.vtrain.nn.loss.Loss;
 import dev.vtrain.nn.loss.MSELoss;
 import dev.vtrain.optim.Optimizer;
+import dev.vtrain.optim.schedule.ReduceLROnPlateau;
 import dev.vtrain.optim.schedule.Schedule;
 import dev.vtrain.train.History;
 import dev.vtrain.train.Trainer;
 import dev.vtrain.train.TrainingOptions;
+import dev.vtrain.train.TrainingState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code vtrain train}: trains an MLP and reports test metrics. */
 @Command(
@@ -108,6 +116,33 @@ final class TrainCommand implements Callable<Integer> {
             description = "Write the per-epoch history as CSV here.")
     Path historyCsv;
 
+    @Option(
+            names = "--checkpoint-dir",
+            paramLabel = "DIR",
+            description = "Write training checkpoints here (atomically; the newest two are kept).")
+    Path checkpointDir;
+
+    @Option(
+            names = "--checkpoint-every",
+            defaultValue = "0",
+            paramLabel = "BATCHES",
+            description =
+                    "Also checkpoint every this many batches (default: ${DEFAULT-VALUE}: only at the end of each epoch).")
+    int checkpointEvery;
+
+    @Option(
+            names = "--resume",
+            paramLabel = "DIR|FILE",
+            description =
+                    "Continue the run saved in this checkpoint (a directory: its newest), with the configuration saved"
+                            + " in it; give no other flags.")
+    Path resume;
+
+    @Spec CommandSpec spec;
+
+    private List<String> args = List.of();
+    private Checkpoints.Loaded resumeFrom;
+
     private int parseBatch(int trainSize) {
         if (batchSize.equalsIgnoreCase("full")) {
             return trainSize;
@@ -158,6 +193,44 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        List<String> all = spec.commandLine().getParseResult().originalArgs();
+        // The parse result's original arguments start with the subcommand's name.
+        args = !all.isEmpty() && all.get(0).equals(spec.name()) ? all.subList(1, all.size()) : all;
+        if (resume != null) {
+            return resume();
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException(
+                    "Invalid --checkpoint-every " + checkpointEvery + " (must be ≥ 0)");
+        }
+        return run();
+    }
+
+    private int resume() {
+        if (spec.commandLine().getParseResult().matchedOptions().size() != 1) {
+            throw new IllegalArgumentException(
+                    "--resume takes the configuration saved in the checkpoint; give no other flags");
+        }
+        Checkpoints.Loaded loaded = Checkpoints.load(resume);
+        String saved = loaded.metadata().get("vtrain.args");
+        if (saved == null) {
+            throw new IllegalArgumentException(
+                    loaded.file() + ": checkpoint has no saved command line to resume with");
+        }
+        List<String> original = new ArrayList<>();
+        for (Object o : (List<?>) Json.parse(saved)) {
+            original.add((String) o);
+        }
+        TrainCommand resumed = new TrainCommand();
+        new CommandLine(resumed).parseArgs(original.toArray(String[]::new));
+        resumed.args = original;
+        resumed.resumeFrom = loaded;
+        System.out.println(
+                "resuming from " + loaded.file() + " with: " + String.join(" ", original));
+        return resumed.run();
+    }
+
+    private int run() {
         validate();
         boolean regression = data.regression();
         ModelSpec spec = model.spec();
@@ -188,15 +261,14 @@ final class TrainCommand implements Callable<Integer> {
                                 seed);
                 Optimizer opt = optimizer.build(m);
                 Trainer trainer = new Trainer(m, loss, opt)) {
+            ReduceLROnPlateau plateau = schedule.plateau();
             Schedule lrSchedule = schedule.build(optimizer.lr, epochs, stepsPerEpoch);
             TrainingOptions options =
                     TrainingOptions.builder()
                             .epochs(epochs)
                             .seed(seed)
                             .schedule(lrSchedule)
-                            .plateau(
-                                    schedule.plateau(),
-                                    dev.vtrain.train.Monitor.of(schedule.plateauMonitor))
+                            .plateau(plateau, dev.vtrain.train.Monitor.of(schedule.plateauMonitor))
                             .clipNorm(regularization.clipNorm, regularization.failOnNonFinite)
                             .clipValue(regularization.clipValue)
                             .l1(regularization.l1)
@@ -208,7 +280,29 @@ final class TrainCommand implements Callable<Integer> {
                                             epochs,
                                             Progress.stdoutIsTerminal(),
                                             !regression))
+                            .checkpoints(
+                                    checkpointDir == null
+                                            ? null
+                                            : Checkpoints.sink(
+                                                    checkpointDir,
+                                                    m,
+                                                    opt,
+                                                    plateau,
+                                                    Map.of("vtrain.args", Json.writeCompact(args))),
+                                    checkpointEvery)
                             .build();
+            TrainingState state = new TrainingState();
+            float[] best = null;
+            if (resumeFrom != null) {
+                state = resumeFrom.restore(m, opt, plateau);
+                best = resumeFrom.bestParameters();
+                System.out.printf(
+                        Locale.ROOT,
+                        "resumed at epoch %d, batch %d (%d batches done)%n",
+                        state.epoch,
+                        state.batch,
+                        state.batchesDone);
+            }
             System.out.printf(
                     Locale.ROOT,
                     "model: %s, %,d parameters; %s; lr schedule %s; batch %d; backend %s%n",
@@ -219,7 +313,8 @@ final class TrainCommand implements Callable<Integer> {
                     batch,
                     b.description());
             long start = System.nanoTime();
-            History history = trainer.fit(train, prepared.split().validation(), options);
+            History history =
+                    trainer.fit(train, prepared.split().validation(), options, state, best);
             double wall = (System.nanoTime() - start) / 1e9;
             if (history.stoppedEarly()) {
                 System.out.printf(

@@ -16,6 +16,12 @@ import java.nio.file.StandardOpenOption;
  * and ends in '.tmp', so it is never mistaken for the target.
  */
 public final class AtomicWrite {
+    /**
+     * Test hook: when ≥ 0, a write fails with an IOException after this many bytes (fault
+     * injection).
+     */
+    static volatile long failAfterBytes = -1;
+
     private AtomicWrite() {}
 
     /** Writes {@code buffers} (in order) to {@code target} atomically. */
@@ -28,9 +34,16 @@ public final class AtomicWrite {
             try (FileChannel ch =
                     FileChannel.open(
                             tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                long written = 0;
                 for (ByteBuffer b : buffers) {
                     while (b.hasRemaining()) {
-                        ch.write(b);
+                        long limit = failAfterBytes;
+                        if (limit >= 0 && written + b.remaining() > limit) {
+                            ByteBuffer part = b.slice().limit((int) Math.max(0, limit - written));
+                            ch.write(part);
+                            throw new IOException("injected fault after " + limit + " bytes");
+                        }
+                        written += ch.write(b);
                     }
                 }
                 ch.force(true);

@@ -232,6 +232,41 @@ public final class Model implements AutoCloseable {
         backend.fill(gradientSlab, 0f);
     }
 
+    /** The random state of every layer that has one (dropout draw counters), in layer order. */
+    public long[] randomState() {
+        List<Long> draws = new ArrayList<>();
+        for (Layer l : network.layers()) {
+            if (l instanceof Dropout d) {
+                draws.add(d.draws());
+            }
+        }
+        return draws.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * Restores {@link #randomState()}.
+     *
+     * @throws IllegalArgumentException if the count does not match the model's random layers
+     */
+    public void restoreRandomState(long[] state) {
+        int i = 0;
+        for (Layer l : network.layers()) {
+            if (l instanceof Dropout) {
+                i++;
+            }
+        }
+        if (i != state.length) {
+            throw new IllegalArgumentException(
+                    "The model has " + i + " dropout layers but the state has " + state.length);
+        }
+        i = 0;
+        for (Layer l : network.layers()) {
+            if (l instanceof Dropout d) {
+                d.draws(state[i++]);
+            }
+        }
+    }
+
     /** Copies a parameter's values to the host (row-major, PyTorch layout). */
     public float[] read(String name) {
         Parameter p = parameter(name);

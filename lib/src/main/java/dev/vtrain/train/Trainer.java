@@ -219,6 +219,23 @@ public final class Trainer implements AutoCloseable {
      * @throws TrainingDivergedException after {@code maxBadSteps} consecutive non-finite steps
      */
     public History fit(Dataset train, Dataset validation, TrainingOptions options) {
+        return fit(train, validation, options, new TrainingState(), null);
+    }
+
+    /**
+     * Continues (or starts) training from {@code state}: the epoch and batch to resume at, the
+     * epoch's running sums, early-stopping counters and history. The caller has already restored
+     * the model's parameters and dropout counters, the optimizer and the plateau monitor (see
+     * {@code dev.vtrain.io.Checkpoints}); {@code bestParams} are the best epoch's parameters when
+     * early stopping restores them (null otherwise). With the same backend and thread count, the
+     * result is bit-identical to an uninterrupted run. {@code state} is updated as training goes.
+     */
+    public History fit(
+            Dataset train,
+            Dataset validation,
+            TrainingOptions options,
+            TrainingState state,
+            float[] bestParams) {
         checkCompatible(train);
         boolean hasVal = validation != null && validation.size() > 0;
         if (hasVal) {
@@ -230,47 +247,43 @@ public final class Trainer implements AutoCloseable {
         configure(options);
         DataLoader loader = new DataLoader(train, model.maxBatch(), true, options.seed());
         boolean classification = train.isClassification();
-        History history = new History();
         EarlyStopping es = options.earlyStopping();
-        Storage best =
-                es != null && es.restoreBest()
-                        ? backend.allocate(model.parameterSlab().size())
-                        : null;
+        int slab = Math.toIntExact(model.parameterSlab().size());
+        Storage best = es != null && es.restoreBest() ? backend.allocate(slab) : null;
         try {
-            Tensor bestParams =
-                    best == null
-                            ? null
-                            : Tensor.of(best, 0, Math.toIntExact(model.parameterSlab().size()));
-            double bestValue = Double.NaN;
-            int bestEpoch = 0;
-            int sinceBest = 0;
-            int consecutiveBad = 0;
-            boolean stopped = false;
-            for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+            Tensor bestTensor = best == null ? null : Tensor.of(best, 0, slab);
+            if (bestTensor != null && bestParams != null) {
+                backend.upload(bestParams, 0, bestTensor);
+            }
+            TrainingState s = state;
+            boolean resumedMidEpoch = s.batch > 0;
+            while (!s.stopped && s.epoch <= options.epochs()) {
+                int epoch = s.epoch;
+                if (!resumedMidEpoch) {
+                    s.startEpoch(epoch);
+                }
+                resumedMidEpoch = false;
                 loader.startEpoch(epoch - 1);
-                backend.fill(correct, 0f);
-                long start = System.nanoTime();
-                long done = 0;
-                long applied = 0;
-                long skipped = 0;
-                double lossTotal = 0;
-                float lr = 0f;
+                scalar[0] = (float) s.correct;
+                backend.upload(scalar, 0, correct);
+                long start = System.nanoTime() - (long) (s.epochSeconds * 1e9);
                 int batches = loader.batches();
-                for (int b = 0; b < batches; b++) {
-                    int rows = loader.load(b, backend, input, target);
+                float lr = 0f;
+                while (s.batch < batches) {
+                    int rows = loader.load(s.batch, backend, input, target);
                     lr = rate(options);
                     if (step(rows, lr, classification) == StepOutcome.APPLIED) {
-                        consecutiveBad = 0;
-                        applied += rows;
-                        lossTotal += lastLoss * rows;
+                        s.consecutiveBad = 0;
+                        s.appliedRows += rows;
+                        s.lossTotal += lastLoss * rows;
                     } else {
-                        skipped++;
-                        if (++consecutiveBad >= options.maxBadSteps()) {
+                        s.skipped++;
+                        if (++s.consecutiveBad >= options.maxBadSteps()) {
                             throw new TrainingDivergedException(
                                     "Training stopped in epoch "
                                             + epoch
                                             + ": "
-                                            + consecutiveBad
+                                            + s.consecutiveBad
                                             + " consecutive steps had a non-finite loss or gradient norm (last"
                                             + " loss "
                                             + lastLoss
@@ -279,12 +292,22 @@ public final class Trainer implements AutoCloseable {
                                             + "); lower the learning rate, clip gradients, or check the data");
                         }
                     }
-                    done += rows;
+                    s.batch++;
+                    s.batchesDone++;
+                    long done = Math.min((long) s.batch * model.maxBatch(), train.size());
                     options.listener()
-                            .onBatch(epoch, b + 1, batches, done, System.nanoTime() - start);
+                            .onBatch(epoch, s.batch, batches, done, System.nanoTime() - start);
+                    if (options.checkpoints() != null
+                            && options.checkpointEvery() > 0
+                            && s.batchesDone % options.checkpointEvery() == 0
+                            && s.batch < batches) {
+                        s.correct = classification ? readScalar(correct) : 0;
+                        s.epochSeconds = (System.nanoTime() - start) / 1e9;
+                        checkpoint(options, s, bestTensor);
+                    }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                double trainLoss = applied == 0 ? Double.NaN : lossTotal / applied;
+                double trainLoss = s.appliedRows == 0 ? Double.NaN : s.lossTotal / s.appliedRows;
                 double trainAcc = classification ? readScalar(correct) / train.size() : Double.NaN;
                 Evaluation val = hasVal ? evaluate(validation) : null;
                 EpochStats stats =
@@ -295,10 +318,10 @@ public final class Trainer implements AutoCloseable {
                                 val == null ? Double.NaN : val.loss(),
                                 val == null ? Double.NaN : val.accuracy(),
                                 lr,
-                                skipped,
+                                s.skipped,
                                 seconds,
                                 train.size() / seconds);
-                history.add(stats);
+                s.history.add(stats);
                 if (options.plateau() != null) {
                     double base =
                             options.schedule() == null
@@ -310,32 +333,48 @@ public final class Trainer implements AutoCloseable {
                 options.listener().onEpoch(stats);
                 if (es != null) {
                     double v = es.monitor().value().applyAsDouble(stats);
-                    if (es.improves(v, bestValue)) {
-                        bestValue = v;
-                        bestEpoch = epoch;
-                        sinceBest = 0;
-                        if (bestParams != null) {
-                            backend.copy(model.parameterSlab(), bestParams);
+                    if (es.improves(v, s.bestValue)) {
+                        s.bestValue = v;
+                        s.bestEpoch = epoch;
+                        s.sinceBest = 0;
+                        if (bestTensor != null) {
+                            backend.copy(model.parameterSlab(), bestTensor);
                         }
-                    } else if (++sinceBest >= es.patience()) {
-                        stopped = epoch < options.epochs();
-                        break;
+                    } else if (++s.sinceBest >= es.patience()) {
+                        s.stopped = epoch < options.epochs();
                     }
                 } else {
-                    bestEpoch = epoch;
+                    s.bestEpoch = epoch;
+                }
+                s.startEpoch(epoch + 1);
+                if (s.stopped) {
+                    break;
+                }
+                if (options.checkpoints() != null) {
+                    checkpoint(options, s, bestTensor);
                 }
             }
+            History history = new History();
+            s.history.forEach(history::add);
             boolean restored = false;
-            if (bestParams != null && bestEpoch > 0 && bestEpoch != history.epochs().size()) {
-                backend.copy(bestParams, model.parameterSlab());
+            if (bestTensor != null && s.bestEpoch > 0 && s.bestEpoch != s.history.size()) {
+                backend.copy(bestTensor, model.parameterSlab());
                 restored = true;
             }
-            history.finish(bestEpoch, stopped, restored);
+            history.finish(s.bestEpoch, s.stopped, restored);
             return history;
         } finally {
             if (best != null) {
                 best.close();
             }
+        }
+    }
+
+    private static void checkpoint(TrainingOptions options, TrainingState s, Tensor bestTensor) {
+        try {
+            options.checkpoints().save(s, bestTensor);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Cannot write checkpoint: " + e.getMessage(), e);
         }
     }
 

@@ -22,6 +22,8 @@ import dev.vtrain.optim.schedule.Schedule;
  * @param checkFinite compute the gradient norm every step to guard against NaN/∞
  * @param maxBadSteps consecutive non-finite steps tolerated before training stops
  * @param listener progress callbacks
+ * @param checkpointEvery batches between checkpoints (0: only at the end of each epoch)
+ * @param checkpoints where checkpoints go, or null for none
  */
 public record TrainingOptions(
         int epochs,
@@ -36,7 +38,9 @@ public record TrainingOptions(
         EarlyStopping earlyStopping,
         boolean checkFinite,
         int maxBadSteps,
-        TrainingListener listener) {
+        TrainingListener listener,
+        int checkpointEvery,
+        CheckpointSink checkpoints) {
 
     /** Validates the settings. */
     public TrainingOptions {
@@ -52,6 +56,10 @@ public record TrainingOptions(
                             + ", l1 "
                             + l1
                             + " (all must be ≥ 0)");
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException(
+                    "Invalid checkpoint interval: " + checkpointEvery + " (must be ≥ 0)");
         }
         if (maxBadSteps < 1) {
             throw new IllegalArgumentException(
@@ -85,8 +93,19 @@ public record TrainingOptions(
         private boolean checkFinite = true;
         private int maxBadSteps = 10;
         private TrainingListener listener = TrainingListener.NONE;
+        private int checkpointEvery;
+        private CheckpointSink checkpoints;
 
         private Builder() {}
+
+        /**
+         * Checkpoints to {@code sink} every {@code everyBatches} batches (0: at epoch ends only).
+         */
+        public Builder checkpoints(CheckpointSink sink, int everyBatches) {
+            checkpoints = sink;
+            checkpointEvery = everyBatches;
+            return this;
+        }
 
         /** Epochs to run. */
         public Builder epochs(int v) {
@@ -171,7 +190,9 @@ public record TrainingOptions(
                     earlyStopping,
                     checkFinite,
                     maxBadSteps,
-                    listener);
+                    listener,
+                    checkpointEvery,
+                    checkpoints);
         }
     }
 }

@@ -19,6 +19,8 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final GemmJob gemmJob = new GemmJob();
     private final UpdateJob updateJob = new UpdateJob();
+    private final HostStorage scratchStorage;
+    private final MemorySegment scratch;
 
     /**
      * A CPU backend running on {@code threads} threads (the caller and {@code threads - 1}
@@ -28,6 +30,10 @@ public final class CpuBackend implements Backend {
      */
     public CpuBackend(int threads) {
         this.parallel = new Parallel(threads);
+        this.scratchStorage = HostStorage.allocate((long) threads * VectorReduce.SCRATCH_FLOATS);
+        this.scratch = scratchStorage.segment();
+        gemmJob.scratch = scratch;
+        updateJob.scratch = scratch;
     }
 
     /** Bits in one vector of the float species the kernels use. */
@@ -461,5 +467,6 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         parallel.close();
+        scratchStorage.close();
     }
 }

@@ -9,6 +9,9 @@ import java.lang.foreign.MemorySegment;
 final class GemmJob implements Parallel.Body {
     private static final long MIN_PARALLEL_FLOPS = 1L << 20;
 
+    /** Per-worker scratch for lane reductions. */
+    MemorySegment scratch;
+
     private MemorySegment a;
     private MemorySegment b;
     private MemorySegment c;
@@ -88,7 +91,7 @@ final class GemmJob implements Parallel.Body {
     }
 
     @Override
-    public void run(int task) {
+    public void run(int task, int worker) {
         int i0 = task / colTasks * rowChunk;
         int j0 = task % colTasks * colChunk;
         int i1 = Math.min(m, i0 + rowChunk);
@@ -99,7 +102,25 @@ final class GemmJob implements Parallel.Body {
             VectorGemm.broadcast(
                     a, aOff, ars, acs, b, bOff, ldb, c, cOff, n, k, i0, i1, j0, j1, alpha, beta);
         } else if (!transA) {
-            VectorGemm.dot(a, aOff, lda, b, bOff, ldb, c, cOff, n, k, i0, i1, j0, j1, alpha, beta);
+            VectorGemm.dot(
+                    a,
+                    aOff,
+                    lda,
+                    b,
+                    bOff,
+                    ldb,
+                    c,
+                    cOff,
+                    n,
+                    k,
+                    i0,
+                    i1,
+                    j0,
+                    j1,
+                    alpha,
+                    beta,
+                    scratch,
+                    UpdateJob.scratchOffset(worker));
         } else {
             for (int i = i0; i < i1; i++) {
                 for (int j = j0; j < j1; j++) {

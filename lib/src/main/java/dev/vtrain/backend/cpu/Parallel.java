@@ -17,8 +17,11 @@ public final class Parallel implements AutoCloseable {
     /** A body run once per task index. */
     @FunctionalInterface
     public interface Body {
-        /** Runs task {@code task}, in [0, tasks). */
-        void run(int task);
+        /**
+         * Runs task {@code task}, in [0, tasks), on thread {@code worker}, in [0, threads): 0 is
+         * the caller; a worker index lets a body use per-thread scratch memory without locking.
+         */
+        void run(int task, int worker);
     }
 
     /** Most tasks one {@link #forEach} call may have. */
@@ -49,7 +52,8 @@ public final class Parallel implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            Thread t = new Thread(this::workerLoop, "vtrain-worker-" + (i + 1));
+            int index = i + 1;
+            Thread t = new Thread(() -> workerLoop(index), "vtrain-worker-" + index);
             t.setDaemon(true);
             workers[i] = t;
             t.start();
@@ -81,7 +85,7 @@ public final class Parallel implements AutoCloseable {
         }
         if (workers.length == 0 || tasks == 1) {
             for (int i = 0; i < tasks; i++) {
-                body.run(i);
+                body.run(i, 0);
             }
             return;
         }
@@ -101,7 +105,7 @@ public final class Parallel implements AutoCloseable {
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        runTasks(generation, body);
+        runTasks(generation, body, 0);
         // Spin briefly (the workers usually finish within microseconds), then park until the thread
         // that completes the last task unparks us.
         int spins = 0;
@@ -126,7 +130,7 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    private void runTasks(long generation, Body b) {
+    private void runTasks(long generation, Body b, int worker) {
         while (true) {
             long s = state.get();
             if (s >>> 40 != generation) {
@@ -139,7 +143,7 @@ public final class Parallel implements AutoCloseable {
             }
             if (state.compareAndSet(s, s + 1)) {
                 try {
-                    b.run((int) next);
+                    b.run((int) next, worker);
                 } catch (Throwable t) {
                     if (failure == null) {
                         failure = t;
@@ -153,7 +157,7 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    private void workerLoop() {
+    private void workerLoop(int worker) {
         long seen = 0;
         int idle = 0;
         while (!closed) {
@@ -170,7 +174,7 @@ public final class Parallel implements AutoCloseable {
             seen = generation;
             Body b = body;
             if (b != null) {
-                runTasks(generation, b);
+                runTasks(generation, b, worker);
             }
         }
     }

@@ -54,8 +54,15 @@ final class UpdateJob implements Parallel.Body {
         return (int) ((n + CHUNK - 1) / CHUNK);
     }
 
+    /** Per-worker scratch for lane reductions ({@link VectorReduce#SCRATCH_FLOATS} floats each). */
+    MemorySegment scratch;
+
+    static long scratchOffset(int worker) {
+        return (long) worker * VectorReduce.SCRATCH_FLOATS * Float.BYTES;
+    }
+
     @Override
-    public void run(int task) {
+    public void run(int task, int worker) {
         long from = (long) task * CHUNK;
         long to = Math.min(n, from + CHUNK);
         long byteFrom = from * Float.BYTES;

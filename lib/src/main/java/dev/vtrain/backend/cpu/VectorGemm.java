@@ -1,7 +1,5 @@
 package dev.vtrain.backend.cpu;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -359,22 +357,26 @@ final class VectorGemm {
             int j0,
             int j1,
             float alpha,
-            float beta) {
+            float beta,
+            MemorySegment s,
+            long sOff) {
         int i = i0;
         for (; i + MR <= i1; i += MR) {
             int j = j0;
             for (; j + NR <= j1; j += NR) {
-                dot4x3(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, k, i, j, alpha, beta);
+                dot4x3(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, k, i, j, alpha, beta, s, sOff);
             }
             for (; j < j1; j++) {
                 for (int r = 0; r < MR; r++) {
-                    dot1x1(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, k, i + r, j, alpha, beta);
+                    dot1x1(
+                            a, aOff, lda, b, bOff, ldb, c, cOff, ldc, k, i + r, j, alpha, beta, s,
+                            sOff);
                 }
             }
         }
         for (; i < i1; i++) {
             for (int j = j0; j < j1; j++) {
-                dot1x1(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, k, i, j, alpha, beta);
+                dot1x1(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, k, i, j, alpha, beta, s, sOff);
             }
         }
     }
@@ -393,7 +395,9 @@ final class VectorGemm {
             int i,
             int j,
             float alpha,
-            float beta) {
+            float beta,
+            MemorySegment s,
+            long sOff) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00;
@@ -426,26 +430,74 @@ final class VectorGemm {
             c31 = x.fma(y1, c31);
             c32 = x.fma(y2, c32);
         }
-        long cRow = (long) ldc * Float.BYTES;
-        long cp = cOff + ((long) i * ldc + j) * Float.BYTES;
-        finishDot(c00.reduceLanes(ADD), a, a0, b, b0, kv, k, c, cp, alpha, beta);
-        finishDot(c01.reduceLanes(ADD), a, a0, b, b0 + bRow, kv, k, c, cp + 4, alpha, beta);
-        finishDot(c02.reduceLanes(ADD), a, a0, b, b0 + 2 * bRow, kv, k, c, cp + 8, alpha, beta);
-        a0 += aRow;
-        cp += cRow;
-        finishDot(c10.reduceLanes(ADD), a, a0, b, b0, kv, k, c, cp, alpha, beta);
-        finishDot(c11.reduceLanes(ADD), a, a0, b, b0 + bRow, kv, k, c, cp + 4, alpha, beta);
-        finishDot(c12.reduceLanes(ADD), a, a0, b, b0 + 2 * bRow, kv, k, c, cp + 8, alpha, beta);
-        a0 += aRow;
-        cp += cRow;
-        finishDot(c20.reduceLanes(ADD), a, a0, b, b0, kv, k, c, cp, alpha, beta);
-        finishDot(c21.reduceLanes(ADD), a, a0, b, b0 + bRow, kv, k, c, cp + 4, alpha, beta);
-        finishDot(c22.reduceLanes(ADD), a, a0, b, b0 + 2 * bRow, kv, k, c, cp + 8, alpha, beta);
-        a0 += aRow;
-        cp += cRow;
-        finishDot(c30.reduceLanes(ADD), a, a0, b, b0, kv, k, c, cp, alpha, beta);
-        finishDot(c31.reduceLanes(ADD), a, a0, b, b0 + bRow, kv, k, c, cp + 4, alpha, beta);
-        finishDot(c32.reduceLanes(ADD), a, a0, b, b0 + 2 * bRow, kv, k, c, cp + 8, alpha, beta);
+        // The twelve sums are folded from memory in finishTile: with the folds inlined here the
+        // method outgrows C1's register allocator, is never promoted to C2 and runs boxed.
+        long v = step;
+        c00.intoMemorySegment(s, sOff, O);
+        c01.intoMemorySegment(s, sOff + v, O);
+        c02.intoMemorySegment(s, sOff + 2 * v, O);
+        c10.intoMemorySegment(s, sOff + 3 * v, O);
+        c11.intoMemorySegment(s, sOff + 4 * v, O);
+        c12.intoMemorySegment(s, sOff + 5 * v, O);
+        c20.intoMemorySegment(s, sOff + 6 * v, O);
+        c21.intoMemorySegment(s, sOff + 7 * v, O);
+        c22.intoMemorySegment(s, sOff + 8 * v, O);
+        c30.intoMemorySegment(s, sOff + 9 * v, O);
+        c31.intoMemorySegment(s, sOff + 10 * v, O);
+        c32.intoMemorySegment(s, sOff + 11 * v, O);
+        finishTile(
+                a,
+                a0,
+                aRow,
+                b,
+                b0,
+                bRow,
+                kv,
+                k,
+                c,
+                cOff + ((long) i * ldc + j) * Float.BYTES,
+                (long) ldc * Float.BYTES,
+                alpha,
+                beta,
+                s,
+                sOff);
+    }
+
+    /** Reduces the 4 × 3 accumulators stored in scratch, adds the K tails and stores the tile. */
+    private static void finishTile(
+            MemorySegment a,
+            long a0,
+            long aRow,
+            MemorySegment b,
+            long b0,
+            long bRow,
+            int kv,
+            int k,
+            MemorySegment c,
+            long cp,
+            long cRow,
+            float alpha,
+            float beta,
+            MemorySegment s,
+            long sOff) {
+        long v = (long) L * Float.BYTES;
+        for (int r = 0; r < MR; r++) {
+            for (int q = 0; q < NR; q++) {
+                float partial = VectorReduce.sumAt(s, sOff + (long) (r * NR + q) * v);
+                finishDot(
+                        partial,
+                        a,
+                        a0 + r * aRow,
+                        b,
+                        b0 + q * bRow,
+                        kv,
+                        k,
+                        c,
+                        cp + r * cRow + (long) q * Float.BYTES,
+                        alpha,
+                        beta);
+            }
+        }
     }
 
     /** Adds the scalar tail p in [kv, k) of one dot product and stores it. */
@@ -484,7 +536,9 @@ final class VectorGemm {
             int i,
             int j,
             float alpha,
-            float beta) {
+            float beta,
+            MemorySegment s,
+            long sOff) {
         long a0 = aOff + (long) i * lda * Float.BYTES;
         long b0 = bOff + (long) j * ldb * Float.BYTES;
         int kv = k - k % L;
@@ -496,8 +550,9 @@ final class VectorGemm {
                     FloatVector.fromMemorySegment(S, a, a0 + p, O)
                             .fma(FloatVector.fromMemorySegment(S, b, b0 + p, O), acc);
         }
+        acc.intoMemorySegment(s, sOff, O);
         finishDot(
-                acc.reduceLanes(ADD),
+                VectorReduce.sumAt(s, sOff),
                 a,
                 a0,
                 b,

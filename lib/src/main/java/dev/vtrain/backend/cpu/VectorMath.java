@@ -1,6 +1,5 @@
 package dev.vtrain.backend.cpu;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.F2I;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -43,10 +42,10 @@ final class VectorMath {
     private VectorMath() {}
 
     /**
-     * Overwrites {@code dst[i] = f(src[i])} for i in [0, n) (dst may be null: nothing stored) and
-     * returns Σ f(src[i]). {@code shift} is subtracted before {@link #EXP} and ignored otherwise.
+     * Overwrites {@code dst[i] = f(src[i])} for i in [0, n). {@code shift} is subtracted before
+     * {@link #EXP} and ignored otherwise.
      */
-    static float apply(
+    static void apply(
             int fn,
             MemorySegment src,
             long srcOff,
@@ -56,7 +55,6 @@ final class VectorMath {
             float shift) {
         long end = (n - n % L) * Float.BYTES;
         long step = (long) L * Float.BYTES;
-        FloatVector sum = FloatVector.zero(S);
         FloatVector one = FloatVector.broadcast(S, 1f);
         long p = 0;
         for (; p < end; p += step) {
@@ -104,9 +102,7 @@ final class VectorMath {
             if (dst != null) {
                 r.intoMemorySegment(dst, dstOff + p, O);
             }
-            sum = sum.add(r);
         }
-        float total = sum.reduceLanes(ADD);
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             float x = src.get(F, srcOff + p);
             float r =
@@ -118,8 +114,6 @@ final class VectorMath {
             if (dst != null) {
                 dst.set(F, dstOff + p, r);
             }
-            total += r;
         }
-        return total;
     }
 }

@@ -1,6 +1,5 @@
 package dev.vtrain.backend.cpu;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.MAX;
@@ -68,7 +67,7 @@ final class VectorOps {
                 FloatVector v = FloatVector.fromMemorySegment(S, x, off + p, O);
                 acc = v.fma(v, acc);
             }
-            total += acc.reduceLanes(ADD);
+            total += VectorReduce.sum(acc);
         }
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             double v = x.get(F, off + p);
@@ -252,7 +251,16 @@ final class VectorOps {
             long gRow = gOff + i * rowBytes;
             // With a gradient buffer, exp(x - max) is stored there and rescaled; without, only
             // summed.
-            float sum = VectorMath.apply(VectorMath.EXP, logits, row, grad, gRow, n, max);
+            float sum;
+            if (grad != null) {
+                VectorMath.apply(VectorMath.EXP, logits, row, grad, gRow, n, max);
+                sum = sum(grad, gRow, n);
+            } else {
+                sum = 0f;
+                for (long q = 0; q < rowBytes; q += Float.BYTES) {
+                    sum += (float) Math.exp(logits.get(F, row + q) - max);
+                }
+            }
             total += (float) Math.log(sum) + max - logits.get(F, row + (long) target * Float.BYTES);
             if (grad != null) {
                 VectorOps.scale(grad, gRow, n, gradScale / sum);
@@ -286,7 +294,7 @@ final class VectorOps {
                 d.mul(k).intoMemorySegment(grad, gOff + p, O);
             }
         }
-        float total = acc.reduceLanes(ADD);
+        float total = VectorReduce.sum(acc);
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             float d = pred.get(F, pOff + p) - target.get(F, tOff + p);
             total += d * d;
@@ -382,12 +390,27 @@ final class VectorOps {
                         .add(s)
                         .intoMemorySegment(grad, gOff + p, O);
             }
-            total += acc.reduceLanes(ADD);
+            total += VectorReduce.sum(acc);
         }
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             float w = param.get(F, pOff + p);
             total += Math.abs(w);
             grad.set(F, gOff + p, grad.get(F, gOff + p) + lambda * Math.signum(w));
+        }
+        return total;
+    }
+
+    /** Σ x over [0, n): vector partial sums in fixed order, then the scalar tail. */
+    static float sum(MemorySegment x, long off, long n) {
+        long end = vectorEnd(n);
+        long p = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; p < end; p += VB) {
+            acc = acc.add(FloatVector.fromMemorySegment(S, x, off + p, O));
+        }
+        float total = VectorReduce.sum(acc);
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            total += x.get(F, off + p);
         }
         return total;
     }

@@ -13,7 +13,7 @@ class ParallelTest {
             for (int round = 0; round < 2000; round++) {
                 int tasks = 1 + round % 37;
                 AtomicIntegerArray hits = new AtomicIntegerArray(tasks);
-                p.forEach(tasks, hits::incrementAndGet);
+                p.forEach(tasks, (t, w) -> hits.incrementAndGet(t));
                 for (int i = 0; i < tasks; i++) {
                     assertEquals(1, hits.get(i), "round " + round + " task " + i);
                 }
@@ -30,7 +30,7 @@ class ParallelTest {
                             () ->
                                     p.forEach(
                                             8,
-                                            i -> {
+                                            (i, w) -> {
                                                 if (i == 5) {
                                                     throw new IllegalStateException(
                                                             "task 5 failed");
@@ -38,7 +38,7 @@ class ParallelTest {
                                             }));
             assertEquals("task 5 failed", e.getMessage());
             AtomicIntegerArray hits = new AtomicIntegerArray(4);
-            p.forEach(4, hits::incrementAndGet);
+            p.forEach(4, (t, w) -> hits.incrementAndGet(t));
             assertEquals(4, hits.get(0) + hits.get(1) + hits.get(2) + hits.get(3));
         }
     }
