@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             TrainCommand.class,
             EvalCommand.class,
+            PredictCommand.class,
             InfoCommand.class,
             CommandLine.HelpCommand.class
         })

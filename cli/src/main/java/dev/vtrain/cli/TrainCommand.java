@@ -7,6 +7,7 @@ import dev.vtrain.io.AtomicWrite;
 import dev.vtrain.io.Checkpoints;
 import dev.vtrain.io.Json;
 import dev.vtrain.io.ModelFile;
+import dev.vtrain.io.Pretrained;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
 import dev.vtrain.nn.loss.Loss;
@@ -121,6 +122,28 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "DIR",
             description = "Write training checkpoints here (atomically; the newest two are kept).")
     Path checkpointDir;
+
+    @Option(
+            names = "--init-from",
+            paramLabel = "FILE.safetensors",
+            description =
+                    "Start from pretrained weights (a vtrain model or a PyTorch nn.Sequential state_dict as"
+                            + " safetensors), matched by name and shape; an output layer of another shape is re-initialised.")
+    Path initFrom;
+
+    @Option(
+            names = "--new-head",
+            description =
+                    "With --init-from: re-initialise the output layer even if its shape matches.")
+    boolean newHead;
+
+    @Option(
+            names = "--freeze",
+            split = ",",
+            paramLabel = "LAYERS",
+            description =
+                    "Freeze layers by index (0,2) or parameter name (0.weight): no gradient work, no optimizer state.")
+    List<String> freeze = List.of();
 
     @Option(
             names = "--checkpoint-every",
@@ -252,13 +275,7 @@ final class TrainCommand implements Callable<Integer> {
                 regression ? "regression target" : outputs + " classes");
         Backends.Selection selection = Backends.create(backend, t);
         try (Backend b = selection.backend();
-                Model m =
-                        Model.build(
-                                spec.build(train.featureCount(), outputs),
-                                train.featureCount(),
-                                batch,
-                                b,
-                                seed);
+                Model m = prepareModel(spec, train.featureCount(), outputs, batch, b);
                 Optimizer opt = optimizer.build(m);
                 Trainer trainer = new Trainer(m, loss, opt)) {
             ReduceLROnPlateau plateau = schedule.plateau();
@@ -391,6 +408,30 @@ final class TrainCommand implements Callable<Integer> {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write output: " + e.getMessage(), e);
+        }
+    }
+
+    private Model prepareModel(ModelSpec spec, int features, int outputs, int batch, Backend b) {
+        Model m = Model.build(spec.build(features, outputs), features, batch, b, seed);
+        try {
+            if (initFrom != null) {
+                Pretrained.Report r = Pretrained.load(m, initFrom, newHead);
+                System.out.printf(
+                        Locale.ROOT,
+                        "init: %d tensors from %s%s%n",
+                        r.loaded().size(),
+                        initFrom,
+                        r.newHead().isEmpty() ? "" : "; new output layer " + r.newHead());
+            }
+            if (!freeze.isEmpty()) {
+                m.freeze(freeze);
+                System.out.println(
+                        "frozen: layers " + freeze + "; trainable " + m.trainableParameters());
+            }
+            return m;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
         }
     }
 

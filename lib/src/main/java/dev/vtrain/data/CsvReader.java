@@ -125,6 +125,67 @@ public final class CsvReader {
         return classification(source, rows, label, x, features);
     }
 
+    /**
+     * Feature rows of a CSV file with a header row, for prediction: every column but {@code
+     * dropColumn} (when the file has it) must be numeric.
+     *
+     * @return a dataset of the features with zero targets and no classes
+     * @throws DataFormatException if the file is missing or malformed
+     */
+    public static Dataset readFeatures(Path file, String dropColumn) {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line = in.readLine();
+            if (line == null) {
+                throw new DataFormatException(file + ": empty file (expected a header row)");
+            }
+            List<String> header = split(line, file.toString(), 1);
+            int drop = dropColumn == null ? -1 : header.indexOf(dropColumn);
+            int width = header.size();
+            int features = width - (drop >= 0 ? 1 : 0);
+            List<float[]> rows = new ArrayList<>();
+            int lineNo = 1;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                List<String> fields = split(line, file.toString(), lineNo);
+                if (fields.size() != width) {
+                    throw new DataFormatException(
+                            file
+                                    + ":"
+                                    + lineNo
+                                    + ": expected "
+                                    + width
+                                    + " fields (as in the header) but found "
+                                    + fields.size());
+                }
+                float[] r = new float[features];
+                int c = 0;
+                for (int j = 0; j < width; j++) {
+                    if (j != drop) {
+                        r[c++] = number(fields.get(j), file.toString(), lineNo, header.get(j));
+                    }
+                }
+                rows.add(r);
+            }
+            if (features < 1) {
+                throw new DataFormatException(file + ": no feature columns");
+            }
+            float[] x = new float[rows.size() * features];
+            for (int r = 0; r < rows.size(); r++) {
+                System.arraycopy(rows.get(r), 0, x, r * features, features);
+            }
+            return new Dataset(file.toString(), x, features, new float[rows.size()], 1, List.of());
+        } catch (NoSuchFileException e) {
+            throw new DataFormatException(file + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new DataFormatException(file + ": not UTF-8 text");
+        } catch (IOException e) {
+            throw new DataFormatException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
     private static Dataset classification(
             String source, List<String[]> rows, int label, float[] x, int features) {
         boolean integers = true;

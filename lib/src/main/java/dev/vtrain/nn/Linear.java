@@ -14,6 +14,7 @@ public final class Linear implements Layer {
     private final boolean bias;
     private Parameter weight;
     private Parameter biasParam;
+    private boolean frozen;
 
     /** {@code Linear(inFeatures, outFeatures)} with a bias. */
     public Linear(int inFeatures, int outFeatures) {
@@ -58,6 +59,19 @@ public final class Linear implements Layer {
         return outFeatures;
     }
 
+    /**
+     * Freezes or unfreezes the layer: a frozen layer computes no parameter gradients (they stay
+     * zero) and optimizers leave its parameters alone. Set before creating the optimizer.
+     */
+    public void frozen(boolean value) {
+        frozen = value;
+    }
+
+    /** Whether the layer is frozen. */
+    public boolean frozen() {
+        return frozen;
+    }
+
     /** Whether the layer has a bias. */
     public boolean hasBias() {
         return bias;
@@ -91,10 +105,12 @@ public final class Linear implements Layer {
     public void backward(
             Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
         checkBuilt();
-        // dW += dYᵀ · x ; db += Σ_rows dY ; dX = dY · W
-        backend.gemm(weight.grad(), gradOutput, true, input, false, 1f, 1f);
-        if (bias) {
-            backend.sumRows(gradOutput, biasParam.grad(), 1f);
+        // dW += dYᵀ · x ; db += Σ_rows dY ; dX = dY · W  (a frozen layer does only the last)
+        if (!frozen) {
+            backend.gemm(weight.grad(), gradOutput, true, input, false, 1f, 1f);
+            if (bias) {
+                backend.sumRows(gradOutput, biasParam.grad(), 1f);
+            }
         }
         if (gradInput != null) {
             backend.gemm(gradInput, gradOutput, false, weight.value(), false, 1f, 0f);

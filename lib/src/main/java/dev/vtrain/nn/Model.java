@@ -141,6 +141,63 @@ public final class Model implements AutoCloseable {
                 "No parameter named '" + name + "'; the model has " + parameters);
     }
 
+    /**
+     * Freezes the layers named by index ({@code "0"}) or by one of their parameters' names ({@code
+     * "0.weight"}); frozen layers get no gradient work and no optimizer updates. Call before
+     * creating the optimizer.
+     *
+     * @throws IllegalArgumentException for a name that matches no layer with parameters
+     */
+    public void freeze(java.util.Collection<String> selectors) {
+        for (String sel : selectors) {
+            String idx = sel.contains(".") ? sel.substring(0, sel.indexOf('.')) : sel;
+            int i;
+            try {
+                i = Integer.parseInt(idx.trim());
+            } catch (NumberFormatException e) {
+                i = -1;
+            }
+            if (i < 0
+                    || i >= network.layers().size()
+                    || !(network.layers().get(i) instanceof Linear lin)) {
+                throw new IllegalArgumentException(
+                        "Cannot freeze '"
+                                + sel
+                                + "': expected the index of a layer with"
+                                + " parameters or a parameter name; the model's parameters are "
+                                + parameters);
+            }
+            lin.frozen(true);
+        }
+    }
+
+    /** Whether the parameter belongs to a frozen layer. */
+    public boolean isFrozen(Parameter p) {
+        int i = Integer.parseInt(p.name().substring(0, p.name().indexOf('.')));
+        return network.layers().get(i) instanceof Linear lin && lin.frozen();
+    }
+
+    /** Parameters of layers that are not frozen, in declaration order. */
+    public List<Parameter> trainableParameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : parameters) {
+            if (!isFrozen(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private int firstTrainableLayer() {
+        List<Layer> layers = network.layers();
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof Linear lin && !lin.frozen()) {
+                return i;
+            }
+        }
+        return layers.size();
+    }
+
     /** Number of trainable scalars. */
     public long parameterCount() {
         long n = 0;
@@ -213,9 +270,11 @@ public final class Model implements AutoCloseable {
         checkInput(input);
         int rows = input.rows();
         List<Layer> layers = network.layers();
-        for (int i = layers.size() - 1; i >= 0; i--) {
+        int first = firstTrainableLayer();
+        for (int i = layers.size() - 1; i >= first && i >= 0; i--) {
             Tensor in = i == 0 ? input : outputs[i - 1].firstRows(rows);
-            Tensor gradIn = i == 0 ? null : gradients[i - 1].firstRows(rows);
+            // Below the first trainable layer no gradient is needed, so none is propagated.
+            Tensor gradIn = i <= first ? null : gradients[i - 1].firstRows(rows);
             layers.get(i)
                     .backward(
                             backend,

@@ -24,13 +24,13 @@ public record ParamGroup(String name, List<String> parameters, float lrScale, fl
     }
 
     /**
-     * The default grouping: matrices ({@code weights}) decay by {@code weightDecay}, vectors
-     * ({@code biases}) do not.
+     * The default grouping of the trainable (not frozen) parameters: matrices ({@code weights})
+     * decay by {@code weightDecay}, vectors ({@code biases}) do not.
      */
     public static List<ParamGroup> defaults(Model model, float weightDecay) {
         List<String> weights = new ArrayList<>();
         List<String> biases = new ArrayList<>();
-        for (Parameter p : model.parameters()) {
+        for (Parameter p : model.trainableParameters()) {
             (p.shape().length >= 2 ? weights : biases).add(p.name());
         }
         List<ParamGroup> groups = new ArrayList<>();
@@ -46,7 +46,7 @@ public record ParamGroup(String name, List<String> parameters, float lrScale, fl
     /** One group of every parameter with the same weight decay (PyTorch's default). */
     public static List<ParamGroup> single(Model model, float weightDecay) {
         List<String> all = new ArrayList<>();
-        for (Parameter p : model.parameters()) {
+        for (Parameter p : model.trainableParameters()) {
             all.add(p.name());
         }
         return List.of(new ParamGroup("all", all, 1f, weightDecay));

@@ -47,6 +47,7 @@ abstract class SlabOptimizer implements Optimizer {
     private final Storage[] stateStorage;
     private final Tensor[] stateSlabs;
     private final Range[] ranges;
+    private final long stateOrigin;
     private long steps;
 
     SlabOptimizer(
@@ -60,7 +61,16 @@ abstract class SlabOptimizer implements Optimizer {
         this.lr = Hyper.nonNegative("learning rate", lr);
         this.groups = List.copyOf(groups);
         this.stateNames = stateNames.clone();
-        long n = model.parameterSlab().size();
+        // State covers only the span of the slab that holds trainable parameters, so frozen
+        // layers (usually the first ones) cost no optimizer memory.
+        List<Span> spans = spans();
+        long lo = spans.isEmpty() ? 0 : spans.get(0).offset();
+        long hi = lo;
+        for (Span sp : spans) {
+            hi = Math.max(hi, sp.offset() + sp.length());
+        }
+        this.stateOrigin = lo;
+        long n = hi - lo;
         stateStorage = new Storage[stateNames.length];
         stateSlabs = new Tensor[stateNames.length];
         try {
@@ -75,19 +85,12 @@ abstract class SlabOptimizer implements Optimizer {
             close();
             throw e;
         }
-        Range[] r;
-        try {
-            r = ranges();
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
-        this.ranges = r;
+        this.ranges = ranges(spans);
     }
 
     private record Span(long offset, long length, float lrScale, float weightDecay) {}
 
-    private Range[] ranges() {
+    private List<Span> spans() {
         Set<String> seen = new HashSet<>();
         Map<String, Parameter> byName = new LinkedHashMap<>();
         for (Parameter p : model.parameters()) {
@@ -134,13 +137,17 @@ abstract class SlabOptimizer implements Optimizer {
             }
             merged.add(s);
         }
+        return merged;
+    }
+
+    private Range[] ranges(List<Span> merged) {
         Range[] out = new Range[merged.size()];
         for (int i = 0; i < out.length; i++) {
             Span s = merged.get(i);
             int len = Math.toIntExact(s.length());
             Tensor[] st = new Tensor[stateSlabs.length];
             for (int k = 0; k < st.length; k++) {
-                st[k] = Tensor.of(stateSlabs[k].storage(), s.offset(), len);
+                st[k] = Tensor.of(stateSlabs[k].storage(), s.offset() - stateOrigin, len);
             }
             out[i] =
                     new Range(

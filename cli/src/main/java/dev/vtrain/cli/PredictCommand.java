@@ -1,0 +1,146 @@
+package dev.vtrain.cli;
+
+import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.Backends;
+import dev.vtrain.data.CsvReader;
+import dev.vtrain.data.Dataset;
+import dev.vtrain.io.AtomicWrite;
+import dev.vtrain.io.ModelFile;
+import dev.vtrain.nn.Model;
+import dev.vtrain.nn.loss.MSELoss;
+import dev.vtrain.optim.SGD;
+import dev.vtrain.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vtrain predict}: a saved model's predictions for the rows of a CSV file. */
+@Command(
+        name = "predict",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Predict with a model saved by 'vtrain train --save': the class and its probabilities per row (or"
+                        + " the value, for regression), written as CSV.")
+final class PredictCommand implements Callable<Integer> {
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "FILE.safetensors",
+            description = "The saved model.")
+    Path model;
+
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "INPUT.csv",
+            description =
+                    "CSV with a header row and the model's feature columns; the training label column is ignored"
+                            + " if present. Features are scaled with the statistics saved in the model.")
+    Path data;
+
+    @Option(
+            names = "--out",
+            paramLabel = "FILE.csv",
+            description = "Where to write the predictions (default: standard output).")
+    Path out;
+
+    @Option(names = "--threads", description = "Threads (default: all available processors).")
+    Integer threads;
+
+    @Override
+    public Integer call() {
+        ModelFile.Saved saved = ModelFile.load(model);
+        String labelColumn = saved.metadata().getOrDefault("vtrain.label_column", "label");
+        Dataset raw = CsvReader.readFeatures(data, labelColumn);
+        if (raw.featureCount() != saved.inFeatures()) {
+            throw new IllegalArgumentException(
+                    data
+                            + ": rows have "
+                            + raw.featureCount()
+                            + " feature columns but the model"
+                            + " expects "
+                            + saved.inFeatures()
+                            + " (label column '"
+                            + labelColumn
+                            + "' is ignored)");
+        }
+        Dataset x = saved.scaling().apply(raw);
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        float[] outputs;
+        int width;
+        try (Backend b = Backends.create("auto", t).backend();
+                Model m = saved.build(b, 256);
+                SGD unused = new SGD(m, 0f);
+                Trainer trainer = new Trainer(m, new MSELoss(), unused)) {
+            outputs = trainer.predict(x);
+            width = m.outFeatures();
+        }
+        String csv = format(outputs, x.size(), width, saved.classNames());
+        if (out == null) {
+            System.out.print(csv);
+        } else {
+            try {
+                AtomicWrite.writeString(out, csv);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot write " + out + ": " + e.getMessage(), e);
+            }
+            System.out.println("predictions: " + out + " (" + x.size() + " rows)");
+        }
+        return 0;
+    }
+
+    static String format(float[] outputs, int rows, int width, List<String> classes) {
+        StringBuilder sb = new StringBuilder();
+        if (classes.isEmpty()) {
+            sb.append(width == 1 ? "prediction" : "prediction_0");
+            for (int j = 1; j < width; j++) {
+                sb.append(",prediction_").append(j);
+            }
+            sb.append('\n');
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < width; j++) {
+                    sb.append(j > 0 ? "," : "").append(outputs[i * width + j]);
+                }
+                sb.append('\n');
+            }
+            return sb.toString();
+        }
+        sb.append("class");
+        for (String c : classes) {
+            sb.append(",p_").append(quote(c));
+        }
+        sb.append('\n');
+        double[] p = new double[width];
+        for (int i = 0; i < rows; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            int best = 0;
+            for (int j = 0; j < width; j++) {
+                if (outputs[i * width + j] > max) {
+                    max = outputs[i * width + j];
+                    best = j;
+                }
+            }
+            double sum = 0;
+            for (int j = 0; j < width; j++) {
+                p[j] = Math.exp(outputs[i * width + j] - max);
+                sum += p[j];
+            }
+            sb.append(quote(classes.get(best)));
+            for (int j = 0; j < classes.size(); j++) {
+                sb.append(String.format(Locale.ROOT, ",%.6f", p[j] / sum));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String quote(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+}

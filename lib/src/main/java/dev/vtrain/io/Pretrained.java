@@ -1,0 +1,94 @@
+package dev.vtrain.io;
+
+import dev.vtrain.nn.Linear;
+import dev.vtrain.nn.Model;
+import dev.vtrain.nn.Parameter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts a model from pretrained weights in a safetensors file — a vtrain model file or a PyTorch
+ * {@code nn.Sequential} {@code state_dict} saved as safetensors — matched by name ({@code
+ * 0.weight}, …) and shape. The output layer may differ (a new task with another number of classes):
+ * its parameters then keep their fresh initialisation, which replaces the head. Any other missing
+ * or mismatched parameter is an error.
+ */
+public final class Pretrained {
+    private Pretrained() {}
+
+    /**
+     * What was loaded.
+     *
+     * @param loaded parameters copied from the file
+     * @param newHead output-layer parameters left freshly initialised
+     * @param unused tensors in the file the model has no use for
+     */
+    public record Report(List<String> loaded, List<String> newHead, List<String> unused) {}
+
+    /**
+     * Copies matching weights from {@code file} into {@code model}.
+     *
+     * @throws SafetensorsException if the file is invalid, or a parameter other than the output
+     *     layer's is missing or has another shape
+     */
+    public static Report load(Model model, Path file) {
+        return load(model, file, false);
+    }
+
+    /**
+     * As {@link #load(Model, Path)}; with {@code replaceHead} the output layer is never loaded,
+     * even when its shape matches (a new task with the same number of classes).
+     */
+    public static Report load(Model model, Path file, boolean replaceHead) {
+        Safetensors.Contents c = Safetensors.read(file);
+        int head = -1;
+        for (int i = 0; i < model.network().layers().size(); i++) {
+            if (model.network().layers().get(i) instanceof Linear) {
+                head = i;
+            }
+        }
+        List<String> loaded = new ArrayList<>();
+        List<String> newHead = new ArrayList<>();
+        List<String> unused = new ArrayList<>(c.tensors().keySet());
+        for (Parameter p : model.parameters()) {
+            Safetensors.Tensor t = c.tensors().get(p.name());
+            boolean isHead = p.name().startsWith(head + ".");
+            if (t != null && Arrays.equals(t.shape(), p.shape()) && !(isHead && replaceHead)) {
+                model.write(p.name(), t.data());
+                loaded.add(p.name());
+                unused.remove(p.name());
+            } else if (isHead) {
+                newHead.add(p.name());
+                unused.remove(p.name());
+            } else if (t == null) {
+                throw new SafetensorsException(
+                        file
+                                + ": no tensor '"
+                                + p.name()
+                                + "' of shape "
+                                + dev.vtrain.tensor.Tensor.format(p.shape())
+                                + " for the model; the file has "
+                                + c.tensors().keySet());
+            } else {
+                throw new SafetensorsException(
+                        file
+                                + ": tensor '"
+                                + p.name()
+                                + "' has shape "
+                                + dev.vtrain.tensor.Tensor.format(t.shape())
+                                + " but the model needs "
+                                + dev.vtrain.tensor.Tensor.format(p.shape())
+                                + " (only the output layer may differ)");
+            }
+        }
+        return new Report(loaded, newHead, unused);
+    }
+
+    /** The file's metadata (empty for plain PyTorch exports). */
+    public static Map<String, String> metadata(Path file) {
+        return Safetensors.read(file).metadata();
+    }
+}
