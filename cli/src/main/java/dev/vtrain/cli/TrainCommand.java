@@ -319,6 +319,12 @@ final class TrainCommand implements Callable<Integer> {
                         state.epoch,
                         state.batch,
                         state.batchesDone);
+                if (state.epoch > epochs) {
+                    System.out.println(
+                            "the checkpoint is of a finished run ("
+                                    + epochs
+                                    + " epochs); nothing left to train");
+                }
             }
             System.out.printf(
                     Locale.ROOT,

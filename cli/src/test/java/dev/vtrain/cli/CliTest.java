@@ -227,4 +227,84 @@ class CliTest {
         assertTrue(
                 flat.contains("(default: adam)") && flat.contains("(default: constant)"), r.out());
     }
+
+    @Test
+    void checkpointResumeAndPredict(@TempDir Path dir) throws Exception {
+        Path ck = dir.resolve("ck");
+        Path model = dir.resolve("m.safetensors");
+        Result r =
+                run(
+                        "train",
+                        "--epochs",
+                        "3",
+                        "--threads",
+                        "1",
+                        "--checkpoint-dir",
+                        ck.toString(),
+                        "--save",
+                        model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(
+                2,
+                dev.vtrain.io.Checkpoints.list(ck).size(),
+                "the newest two checkpoints are kept");
+        Result extra = run("train", "--resume", ck.toString(), "--epochs", "5");
+        assertEquals(1, extra.code());
+        assertTrue(
+                extra.err().contains("--resume takes the configuration saved in the checkpoint"),
+                extra.err());
+        Result resumed = run("train", "--resume", ck.toString());
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(
+                resumed.out().contains("resumed at epoch 4, batch 0")
+                        && resumed.out().contains("finished run"),
+                resumed.out());
+        Path last = dev.vtrain.io.Checkpoints.list(ck).get(1);
+        byte[] bytes = Files.readAllBytes(last);
+        bytes[bytes.length - 3] ^= 1;
+        Files.write(last, bytes);
+        Result corrupt = run("train", "--resume", ck.toString());
+        assertEquals(1, corrupt.code());
+        assertEquals(1, corrupt.err().strip().lines().count(), corrupt.err());
+        assertTrue(corrupt.err().contains("checksum mismatch"), corrupt.err());
+
+        Path csv = dir.resolve("in.csv");
+        StringBuilder sb = new StringBuilder();
+        for (int j = 0; j < 64; j++) {
+            sb.append(j == 0 ? "" : ",").append("f").append(j);
+        }
+        sb.append('\n');
+        for (int row = 0; row < 3; row++) {
+            for (int j = 0; j < 64; j++) {
+                sb.append(j == 0 ? "" : ",").append((row * 7 + j) % 17);
+            }
+            sb.append('\n');
+        }
+        Files.writeString(csv, sb.toString());
+        Path out = dir.resolve("pred.csv");
+        Result pr =
+                run(
+                        "predict",
+                        "--model",
+                        model.toString(),
+                        "--data",
+                        csv.toString(),
+                        "--out",
+                        out.toString());
+        assertEquals(0, pr.code(), pr.err());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(4, lines.size());
+        assertTrue(lines.get(0).startsWith("class,p_0,p_1"), lines.get(0));
+        double sum = 0;
+        for (String v : lines.get(1).split(",", -1)) {
+            sum += v.contains(".") ? Double.parseDouble(v) : 0;
+        }
+        assertEquals(1.0, sum, 1e-4, "probabilities sum to 1");
+
+        Path init = dir.resolve("bad.safetensors");
+        Files.write(init, new byte[] {9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+        Result bad = run("train", "--init-from", init.toString(), "--epochs", "1");
+        assertEquals(1, bad.code());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+    }
 }

@@ -93,7 +93,7 @@ public class Adam extends SlabOptimizer {
                 + "), eps="
                 + eps
                 + ", groups="
-                + groups()
+                + groups().size()
                 + ")";
     }
 }
