@@ -99,7 +99,7 @@ public final class Trainer implements AutoCloseable {
         return lastGradNorm;
     }
 
-    private void checkCompatible(Dataset data) {
+    private void checkFeatures(Dataset data) {
         if (data.featureCount() != model.inFeatures()) {
             throw new IllegalArgumentException(
                     data.name()
@@ -108,6 +108,10 @@ public final class Trainer implements AutoCloseable {
                             + " features but the model expects "
                             + model.inFeatures());
         }
+    }
+
+    private void checkCompatible(Dataset data) {
+        checkFeatures(data);
         if (data.targetWidth() != target.cols()) {
             throw new IllegalArgumentException(
                     data.name()
@@ -431,14 +435,7 @@ public final class Trainer implements AutoCloseable {
      * evaluation mode.
      */
     public float[] predict(Dataset data) {
-        if (data.featureCount() != model.inFeatures()) {
-            throw new IllegalArgumentException(
-                    data.name()
-                            + ": samples have "
-                            + data.featureCount()
-                            + " features but the model expects "
-                            + model.inFeatures());
-        }
+        checkFeatures(data);
         int out = model.outFeatures();
         float[] result = new float[data.size() * out];
         float[] features = data.features();

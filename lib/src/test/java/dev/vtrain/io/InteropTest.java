@@ -2,6 +2,7 @@ package dev.vtrain.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.vtrain.FixtureFile;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.Backends;
 import dev.vtrain.nn.Linear;
@@ -10,11 +11,8 @@ import dev.vtrain.nn.Sequential;
 import dev.vtrain.nn.Tanh;
 import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -32,24 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class InteropTest {
     private static Map<String, float[]> io(String name) throws IOException {
         Map<String, float[]> m = new HashMap<>();
-        try (BufferedReader r =
-                new BufferedReader(
-                        new InputStreamReader(
-                                InteropTest.class.getResourceAsStream("/fixtures/" + name),
-                                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("#")) {
-                    continue;
-                }
-                String[] parts = line.split(" ", -1);
-                float[] v = new float[parts.length - 2];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = Float.parseFloat(parts[i + 2]);
-                }
-                m.put(parts[0], v);
-            }
-        }
+        FixtureFile.read(name).forEach((k, v) -> m.put(k, FixtureFile.floats(v, 1)));
         return m;
     }
 

@@ -3,10 +3,8 @@ package dev.vtrain.optim.schedule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.BufferedReader;
+import dev.vtrain.FixtureFile;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,24 +20,8 @@ class ScheduleTest {
 
     @BeforeAll
     static void load() throws IOException {
-        try (BufferedReader r =
-                new BufferedReader(
-                        new InputStreamReader(
-                                ScheduleTest.class.getResourceAsStream("/fixtures/schedules.txt"),
-                                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("#")) {
-                    continue;
-                }
-                String[] parts = line.split(" ", -1);
-                double[] v = new double[parts.length - 1];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = Double.parseDouble(parts[i + 1]);
-                }
-                FIXTURES.put(parts[0], v);
-            }
-        }
+        FixtureFile.read("schedules.txt")
+                .forEach((k, v) -> FIXTURES.put(k, FixtureFile.doubles(v, 0)));
     }
 
     private static void check(String name, Schedule s) {
