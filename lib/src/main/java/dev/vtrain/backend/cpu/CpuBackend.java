@@ -19,6 +19,8 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final GemmJob gemmJob = new GemmJob();
     private final UpdateJob updateJob = new UpdateJob();
+    // Scratch for lane reductions, one slot per thread; operations that run on the calling
+    // thread alone use slot 0, which no task of theirs shares.
     private final HostStorage scratchStorage;
     private final MemorySegment scratch;
 
@@ -224,7 +226,9 @@ public final class CpuBackend implements Backend {
                         gradLogits == null ? 0 : gradLogits.byteOffset(),
                         gradScale,
                         0,
-                        logits.rows());
+                        logits.rows(),
+                        scratch,
+                        0);
         addScalar(lossSum, loss);
     }
 
@@ -244,7 +248,9 @@ public final class CpuBackend implements Backend {
                         grad == null ? null : grad.segment(),
                         grad == null ? 0 : grad.byteOffset(),
                         gradScale,
-                        pred.size());
+                        pred.size(),
+                        scratch,
+                        0);
         addScalar(lossSum, loss);
     }
 
@@ -265,7 +271,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double sumOfSquares(Tensor x) {
-        return VectorOps.sumOfSquares(x.segment(), x.byteOffset(), x.size());
+        return VectorOps.sumOfSquares(x.segment(), x.byteOffset(), x.size(), scratch, 0);
     }
 
     @Override
@@ -386,7 +392,9 @@ public final class CpuBackend implements Backend {
                 grad.segment(),
                 grad.byteOffset(),
                 param.size(),
-                lambda);
+                lambda,
+                scratch,
+                0);
     }
 
     @Override

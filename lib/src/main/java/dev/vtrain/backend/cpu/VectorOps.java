@@ -55,7 +55,7 @@ final class VectorOps {
         }
     }
 
-    static double sumOfSquares(MemorySegment x, long off, long n) {
+    static double sumOfSquares(MemorySegment x, long off, long n, MemorySegment scr, long scrOff) {
         // Float partial sums per block of vectors, carried in double across blocks.
         double total = 0;
         long end = vectorEnd(n);
@@ -67,7 +67,8 @@ final class VectorOps {
                 FloatVector v = FloatVector.fromMemorySegment(S, x, off + p, O);
                 acc = v.fma(v, acc);
             }
-            total += VectorReduce.sum(acc);
+            acc.intoMemorySegment(scr, scrOff, O);
+            total += VectorReduce.sumAt(scr, scrOff);
         }
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             double v = x.get(F, off + p);
@@ -241,7 +242,9 @@ final class VectorOps {
             long gOff,
             float gradScale,
             int r0,
-            int r1) {
+            int r1,
+            MemorySegment scr,
+            long scrOff) {
         float total = 0f;
         long rowBytes = (long) n * Float.BYTES;
         for (int i = r0; i < r1; i++) {
@@ -254,7 +257,7 @@ final class VectorOps {
             float sum;
             if (grad != null) {
                 VectorMath.apply(VectorMath.EXP, logits, row, grad, gRow, n, max);
-                sum = sum(grad, gRow, n);
+                sum = sum(grad, gRow, n, scr, scrOff);
             } else {
                 sum = 0f;
                 for (long q = 0; q < rowBytes; q += Float.BYTES) {
@@ -280,7 +283,9 @@ final class VectorOps {
             MemorySegment grad,
             long gOff,
             float gradScale,
-            long n) {
+            long n,
+            MemorySegment scr,
+            long scrOff) {
         long end = vectorEnd(n);
         long p = 0;
         FloatVector acc = FloatVector.zero(S);
@@ -294,7 +299,8 @@ final class VectorOps {
                 d.mul(k).intoMemorySegment(grad, gOff + p, O);
             }
         }
-        float total = VectorReduce.sum(acc);
+        acc.intoMemorySegment(scr, scrOff, O);
+        float total = VectorReduce.sumAt(scr, scrOff);
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             float d = pred.get(F, pOff + p) - target.get(F, tOff + p);
             total += d * d;
@@ -372,7 +378,14 @@ final class VectorOps {
 
     /** grad += lambda · sign(param); returns Σ|param|. */
     static double addL1Gradient(
-            MemorySegment param, long pOff, MemorySegment grad, long gOff, long n, float lambda) {
+            MemorySegment param,
+            long pOff,
+            MemorySegment grad,
+            long gOff,
+            long n,
+            float lambda,
+            MemorySegment scr,
+            long scrOff) {
         long end = vectorEnd(n);
         long p = 0;
         double total = 0;
@@ -390,7 +403,8 @@ final class VectorOps {
                         .add(s)
                         .intoMemorySegment(grad, gOff + p, O);
             }
-            total += VectorReduce.sum(acc);
+            acc.intoMemorySegment(scr, scrOff, O);
+            total += VectorReduce.sumAt(scr, scrOff);
         }
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             float w = param.get(F, pOff + p);
@@ -401,14 +415,15 @@ final class VectorOps {
     }
 
     /** Σ x over [0, n): vector partial sums in fixed order, then the scalar tail. */
-    static float sum(MemorySegment x, long off, long n) {
+    static float sum(MemorySegment x, long off, long n, MemorySegment scr, long scrOff) {
         long end = vectorEnd(n);
         long p = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; p < end; p += VB) {
             acc = acc.add(FloatVector.fromMemorySegment(S, x, off + p, O));
         }
-        float total = VectorReduce.sum(acc);
+        acc.intoMemorySegment(scr, scrOff, O);
+        float total = VectorReduce.sumAt(scr, scrOff);
         for (; p < n * Float.BYTES; p += Float.BYTES) {
             total += x.get(F, off + p);
         }

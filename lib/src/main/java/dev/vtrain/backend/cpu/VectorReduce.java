@@ -40,36 +40,29 @@ final class VectorReduce {
 
     private VectorReduce() {}
 
-    /** Σ lanes of the vector stored at byte offset {@code off} of {@code s}. */
+    /**
+     * Σ lanes of the vector stored at byte offset {@code off} of {@code s}. Reductions store their
+     * accumulator and call this, rather than pass the vector: C2 may decline to inline even a tiny
+     * method that takes a vector (for example one it already compiled on its own during warm-up),
+     * and a vector crossing a call is boxed on every call.
+     */
     static float sumAt(java.lang.foreign.MemorySegment s, long off) {
-        return sum(FloatVector.fromMemorySegment(S, s, off, O));
-    }
-
-    // Each method stays under C2's MaxInlineSize (35 bytecodes), so it is inlined at every call
-    // site however cold; a larger helper taking a vector is left as a call and its argument boxed.
-
-    /** Σ lanes of v, in the same order under every compiler. */
-    static float sum(FloatVector v) {
-        return fold1(fold2(fold4(fold8(fold16(v))))).lane(0);
-    }
-
-    private static FloatVector fold16(FloatVector v) {
-        return L > 16 ? v.add(v.rearrange(X16)) : v;
-    }
-
-    private static FloatVector fold8(FloatVector v) {
-        return L > 8 ? v.add(v.rearrange(X8)) : v;
-    }
-
-    private static FloatVector fold4(FloatVector v) {
-        return L > 4 ? v.add(v.rearrange(X4)) : v;
-    }
-
-    private static FloatVector fold2(FloatVector v) {
-        return L > 2 ? v.add(v.rearrange(X2)) : v;
-    }
-
-    private static FloatVector fold1(FloatVector v) {
-        return L > 1 ? v.add(v.rearrange(X1)) : v;
+        FloatVector v = FloatVector.fromMemorySegment(S, s, off, O);
+        if (L > 16) {
+            v = v.add(v.rearrange(X16));
+        }
+        if (L > 8) {
+            v = v.add(v.rearrange(X8));
+        }
+        if (L > 4) {
+            v = v.add(v.rearrange(X4));
+        }
+        if (L > 2) {
+            v = v.add(v.rearrange(X2));
+        }
+        if (L > 1) {
+            v = v.add(v.rearrange(X1));
+        }
+        return v.lane(0);
     }
 }
