@@ -11,12 +11,12 @@ import dev.vtrain.nn.loss.Loss;
 import dev.vtrain.nn.loss.MSELoss;
 import dev.vtrain.optim.SGD;
 import dev.vtrain.train.Trainer;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vtrain eval}: metrics of a saved model on data, scaled as at training time. */
@@ -28,12 +28,7 @@ import picocli.CommandLine.Option;
                 "Evaluate a model saved with 'vtrain train --save': precision/recall/F1 per class, macro and weighted"
                         + " averages, confusion matrix and top-k accuracy (or MSE, MAE, R² for regression).")
 final class EvalCommand implements Callable<Integer> {
-    @Option(
-            names = "--model",
-            required = true,
-            paramLabel = "FILE.safetensors",
-            description = "The saved model.")
-    Path model;
+    @Mixin SavedModelOptions options;
 
     @Option(
             names = "--data",
@@ -71,9 +66,6 @@ final class EvalCommand implements Callable<Integer> {
             description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--threads", description = "Threads (default: all available processors).")
-    Integer threads;
-
     @Option(
             names = "--backend",
             defaultValue = "auto",
@@ -86,7 +78,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "Invalid --batch-size " + batchSize + " or --top-k " + topK + " (must be ≥ 1)");
         }
-        ModelFile.Saved saved = ModelFile.load(model);
+        ModelFile.Saved saved = ModelFile.load(options.model);
         Map<String, String> meta = saved.metadata();
         boolean regression = saved.classNames().isEmpty();
         String source = data != null ? data : meta.getOrDefault("vtrain.data", "digits");
@@ -129,7 +121,7 @@ final class EvalCommand implements Callable<Integer> {
                             + " differ from the model's "
                             + saved.classNames());
         }
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        int t = options.threadCount();
         Loss loss = regression ? new MSELoss() : new CrossEntropyLoss();
         try (Backend b = Backends.create(backend, t).backend();
                 Model m = saved.build(b, batchSize);
@@ -139,7 +131,7 @@ final class EvalCommand implements Callable<Integer> {
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>(metrics);
                 out.remove("table");
-                out.put("model", model.toString());
+                out.put("model", options.model.toString());
                 out.put("data", prepared.source());
                 out.put("split", split);
                 System.out.println(Json.write(out));
@@ -148,7 +140,7 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf(
                     Locale.ROOT,
                     "model: %s (%s, trained %s)%n",
-                    model,
+                    options.model,
                     meta.getOrDefault("vtrain.version", "?"),
                     meta.getOrDefault("vtrain.created", "?"));
             System.out.printf(

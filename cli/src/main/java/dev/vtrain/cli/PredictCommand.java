@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vtrain predict}: a saved model's predictions for the rows of a CSV file. */
@@ -28,12 +29,7 @@ import picocli.CommandLine.Option;
                 "Predict with a model saved by 'vtrain train --save': the class and its probabilities per row (or"
                         + " the value, for regression), written as CSV.")
 final class PredictCommand implements Callable<Integer> {
-    @Option(
-            names = "--model",
-            required = true,
-            paramLabel = "FILE.safetensors",
-            description = "The saved model.")
-    Path model;
+    @Mixin SavedModelOptions options;
 
     @Option(
             names = "--data",
@@ -50,12 +46,9 @@ final class PredictCommand implements Callable<Integer> {
             description = "Where to write the predictions (default: standard output).")
     Path out;
 
-    @Option(names = "--threads", description = "Threads (default: all available processors).")
-    Integer threads;
-
     @Override
     public Integer call() {
-        ModelFile.Saved saved = ModelFile.load(model);
+        ModelFile.Saved saved = ModelFile.load(options.model);
         String labelColumn = saved.metadata().getOrDefault("vtrain.label_column", "label");
         Dataset raw = CsvReader.readFeatures(data, labelColumn);
         if (raw.featureCount() != saved.inFeatures()) {
@@ -71,7 +64,7 @@ final class PredictCommand implements Callable<Integer> {
                             + "' is ignored)");
         }
         Dataset x = saved.scaling().apply(raw);
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        int t = options.threadCount();
         float[] outputs;
         int width;
         try (Backend b = Backends.create("auto", t).backend();
