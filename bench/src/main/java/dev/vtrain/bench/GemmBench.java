@@ -1,6 +1,7 @@
 package dev.vtrain.bench;
 
 import dev.vtrain.backend.cpu.CpuBackend;
+import dev.vtrain.backend.cpu.GemmStrategy;
 import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
 import java.util.SplittableRandom;
@@ -43,6 +44,10 @@ public class GemmBench {
     @Param({"1", "2"})
     public int threads;
 
+    /** vtrain's GEMM strategy: {@code AUTO}, {@code PACKED} or {@code UNPACKED}. */
+    @Param({"AUTO"})
+    public String gemm;
+
     private CpuBackend backend;
     private Storage storage;
     private Tensor a;
@@ -62,7 +67,7 @@ public class GemmBench {
         k = Integer.parseInt(dims[2]);
         ta = shape.charAt(shape.length() - 2) == 't';
         tb = shape.charAt(shape.length() - 1) == 't';
-        backend = new CpuBackend(threads);
+        backend = new CpuBackend(threads, GemmStrategy.valueOf(gemm));
         long total = (long) m * k + (long) k * n + (long) m * n + 64;
         storage = backend.allocate(total);
         a = ta ? Tensor.of(storage, 0, k, m) : Tensor.of(storage, 0, m, k);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.vtrain.backend.cpu.CpuBackend;
+import dev.vtrain.backend.cpu.GemmStrategy;
 import dev.vtrain.backend.scalar.ScalarBackend;
 import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
@@ -34,18 +35,29 @@ class BackendAgreementTest {
     private static final List<Storage> STORAGES = new ArrayList<>();
     private static CpuBackend one;
     private static CpuBackend two;
+    private static CpuBackend[] gemmBackends;
 
     @BeforeAll
     static void start() {
         System.out.println("BackendAgreementTest: " + new CpuBackend(1).description());
         one = new CpuBackend(1);
         two = new CpuBackend(2);
+        gemmBackends =
+                new CpuBackend[] {
+                    one,
+                    two,
+                    new CpuBackend(1, GemmStrategy.PACKED),
+                    new CpuBackend(2, GemmStrategy.PACKED),
+                    new CpuBackend(1, GemmStrategy.UNPACKED),
+                    new CpuBackend(2, GemmStrategy.UNPACKED)
+                };
     }
 
     @AfterAll
     static void stop() {
-        one.close();
-        two.close();
+        for (CpuBackend b : gemmBackends) {
+            b.close();
+        }
         STORAGES.forEach(Storage::close);
     }
 
@@ -112,6 +124,8 @@ class BackendAgreementTest {
         shapes.add(new int[] {5, 4, 0});
         shapes.add(new int[] {128, 256, 784});
         shapes.add(new int[] {67, 131, 97});
+        // Several depth blocks of uneven size and more than one packed B panel.
+        shapes.add(new int[] {37, 530, 300});
         return shapes.stream();
     }
 
@@ -133,7 +147,7 @@ class BackendAgreementTest {
                 for (float[] ab : params) {
                     Tensor expected = tensor(cv, m, n);
                     REF.gemm(expected, a, ta, b, tb, ab[0], ab[1]);
-                    for (CpuBackend cpu : new CpuBackend[] {one, two}) {
+                    for (CpuBackend cpu : gemmBackends) {
                         Tensor actual = tensor(cv, m, n);
                         cpu.gemm(actual, a, ta, b, tb, ab[0], ab[1]);
                         String what =
@@ -151,8 +165,8 @@ class BackendAgreementTest {
                                         + ab[0]
                                         + " beta="
                                         + ab[1]
-                                        + " threads="
-                                        + cpu.threads();
+                                        + " "
+                                        + cpu.description();
                         assertClose(read(expected), read(actual), 1e-5, 1e-5 * (k + 1), what);
                     }
                 }
@@ -338,7 +352,7 @@ class BackendAgreementTest {
                             nesterov,
                             0.01f,
                             first);
-                    for (CpuBackend cpu : new CpuBackend[] {one, two}) {
+                    for (CpuBackend cpu : gemmBackends) {
                         Tensor pc = tensor(p, n);
                         Tensor bc = tensor(s1, n);
                         cpu.sgdUpdate(

@@ -23,6 +23,8 @@ public final class CpuBackend implements Backend {
     // thread alone use slot 0, which no task of theirs shares.
     private final HostStorage scratchStorage;
     private final MemorySegment scratch;
+    // Packing buffers of the packed SGEMM, one per thread.
+    private final HostStorage packStorage;
 
     /**
      * A CPU backend running on {@code threads} threads (the caller and {@code threads - 1}
@@ -31,10 +33,23 @@ public final class CpuBackend implements Backend {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     public CpuBackend(int threads) {
+        this(threads, GemmStrategy.AUTO);
+    }
+
+    /**
+     * A CPU backend running on {@code threads} threads whose SGEMM follows {@code gemm} (for
+     * benchmarks and tests; {@link GemmStrategy#AUTO} is the right choice otherwise).
+     *
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public CpuBackend(int threads, GemmStrategy gemm) {
         this.parallel = new Parallel(threads);
         this.scratchStorage = HostStorage.allocate((long) threads * VectorReduce.SCRATCH_FLOATS);
         this.scratch = scratchStorage.segment();
         gemmJob.scratch = scratch;
+        this.packStorage = HostStorage.allocate((long) threads * PackedGemm.SCRATCH_FLOATS);
+        gemmJob.packs = packStorage.segment();
+        gemmJob.strategy = java.util.Objects.requireNonNull(gemm, "gemm");
         updateJob.scratch = scratch;
     }
 
@@ -71,7 +86,12 @@ public final class CpuBackend implements Backend {
                 + lanes()
                 + " lanes), "
                 + threads()
-                + (threads() == 1 ? " thread" : " threads");
+                + (threads() == 1 ? " thread" : " threads")
+                + (gemmJob.strategy == GemmStrategy.AUTO
+                        ? ""
+                        : ", "
+                                + gemmJob.strategy.name().toLowerCase(java.util.Locale.ROOT)
+                                + " GEMM");
     }
 
     @Override
@@ -476,5 +496,6 @@ public final class CpuBackend implements Backend {
     public void close() {
         parallel.close();
         scratchStorage.close();
+        packStorage.close();
     }
 }

@@ -12,6 +12,12 @@ final class GemmJob implements Parallel.Body {
     /** Per-worker scratch for lane reductions. */
     MemorySegment scratch;
 
+    /** How products are computed. */
+    GemmStrategy strategy = GemmStrategy.AUTO;
+
+    /** Per-worker packing buffers, {@link PackedGemm#SCRATCH_FLOATS} floats each. */
+    MemorySegment packs;
+
     private MemorySegment a;
     private MemorySegment b;
     private MemorySegment c;
@@ -30,6 +36,10 @@ final class GemmJob implements Parallel.Body {
     private int rowChunk;
     private int colChunk;
     private int colTasks;
+    private boolean packed;
+    private MemorySegment bias;
+    private long biasOff;
+    private int epilogue;
 
     /** Sets up {@code c = alpha · op(a) · op(b) + beta · c} and returns the number of tasks. */
     int prepare(
@@ -64,6 +74,9 @@ final class GemmJob implements Parallel.Body {
         this.transB = transB;
         this.alpha = alpha;
         this.beta = beta;
+        this.bias = null;
+        this.epilogue = Epilogue.NONE;
+        this.packed = GemmPlan.packed(strategy, m, n, k, transA, transB);
         long flops = 2L * m * n * k;
         if (threads == 1 || flops < MIN_PARALLEL_FLOPS) {
             rowChunk = m;
@@ -72,8 +85,13 @@ final class GemmJob implements Parallel.Body {
             return 1;
         }
         int target = threads * 4;
-        int rowUnit = VectorGemm.MR;
-        int colUnit = transB && !transA ? VectorGemm.NR : VectorGemm.NR * VectorGemm.L;
+        int rowUnit = packed ? PackedGemm.MR : VectorGemm.MR;
+        int colUnit;
+        if (packed) {
+            colUnit = PackedGemm.NR;
+        } else {
+            colUnit = transB && !transA ? VectorGemm.NR : VectorGemm.NR * VectorGemm.L;
+        }
         rowChunk = roundUp(ceilDiv(m, target), rowUnit);
         int rowTasks = ceilDiv(m, rowChunk);
         colTasks = Math.max(1, Math.min(target / rowTasks, ceilDiv(n, colUnit)));
@@ -96,7 +114,9 @@ final class GemmJob implements Parallel.Body {
         int j0 = task % colTasks * colChunk;
         int i1 = Math.min(m, i0 + rowChunk);
         int j1 = Math.min(n, j0 + colChunk);
-        if (!transB) {
+        if (packed) {
+            runPacked(i0, i1, j0, j1, worker);
+        } else if (!transB) {
             int ars = transA ? 1 : lda;
             int acs = transA ? lda : 1;
             VectorGemm.broadcast(
@@ -131,10 +151,62 @@ final class GemmJob implements Parallel.Body {
         }
     }
 
+    /** The packed path over C rows [i0, i1) and columns [j0, j1), with this worker's buffers. */
+    private void runPacked(int i0, int i1, int j0, int j1, int worker) {
+        long base = worker * PackedGemm.SCRATCH_FLOATS * Float.BYTES;
+        long tile = base + PackedGemm.TILE_FLOATS * Float.BYTES;
+        long aBlock = base + PackedGemm.A_BLOCK_FLOATS * Float.BYTES;
+        long rowBytes = (long) (transA ? 1 : lda) * Float.BYTES;
+        long colBytes = (long) (transA ? lda : 1) * Float.BYTES;
+        int blocks = (k + PackedGemm.KC - 1) / PackedGemm.KC;
+        int kcStep = (k + blocks - 1) / blocks;
+        for (int jc = j0; jc < j1; jc += PackedGemm.NC) {
+            int nc = Math.min(PackedGemm.NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += kcStep) {
+                int kc = Math.min(kcStep, k - pc);
+                PackedGemm.packB(b, bOff, ldb, transB, pc, kc, jc, nc, packs, base);
+                float cScale = pc == 0 ? beta : 1f;
+                boolean last = pc + kc == k;
+                MemorySegment biasNow = last ? bias : null;
+                int epilogueNow = last ? epilogue : Epilogue.NONE;
+                for (int ir = i0; ir < i1; ir += PackedGemm.MR) {
+                    int rows = Math.min(PackedGemm.MR, i1 - ir);
+                    PackedGemm.packA(a, aOff, rowBytes, colBytes, ir, rows, pc, kc, packs, aBlock);
+                    for (int jr = 0; jr < nc; jr += PackedGemm.NR) {
+                        PackedGemm.kernel(
+                                packs,
+                                aBlock,
+                                packs,
+                                base + (long) jr * kc * Float.BYTES,
+                                kc,
+                                packs,
+                                tile);
+                        PackedGemm.epilogue(
+                                packs,
+                                tile,
+                                rows,
+                                Math.min(PackedGemm.NR, nc - jr),
+                                c,
+                                cOff,
+                                n,
+                                ir,
+                                jc + jr,
+                                alpha,
+                                cScale,
+                                biasNow,
+                                biasOff,
+                                epilogueNow);
+                    }
+                }
+            }
+        }
+    }
+
     /** Drops references to the operands so a finished call pins no memory. */
     void clear() {
         a = null;
         b = null;
         c = null;
+        bias = null;
     }
 }
