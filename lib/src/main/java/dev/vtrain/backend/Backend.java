@@ -43,6 +43,35 @@ public interface Backend extends AutoCloseable {
             Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
 
     /**
+     * A dense layer's forward pass in one call: overwrites {@code out} (batch × out) with {@code
+     * f(x · weightᵀ + bias)} for {@code x} (batch × in) and {@code weight} (out × in). {@code bias}
+     * (out) and {@code f} may be null (no bias, no activation). Backends fuse the bias and
+     * activation into the product's epilogue where they can.
+     *
+     * @throws IllegalArgumentException if the shapes do not agree
+     */
+    default void linear(Tensor out, Tensor x, Tensor weight, Tensor bias, Activation f) {
+        gemm(out, x, false, weight, true, 1f, 0f);
+        if (bias != null) {
+            addRowVector(out, bias);
+        }
+        if (f != null) {
+            activation(f, out, out);
+        }
+    }
+
+    /**
+     * {@link #activationBackward} and the bias gradient of the layer below in one pass: overwrites
+     * {@code gradIn} (batch × n) with {@code gradOut · f'(x)} and sets {@code biasGrad[j] = beta ·
+     * biasGrad[j] + Σ_i gradIn[i, j]} (as {@link #sumRows}; beta 0 overwrites without reading).
+     */
+    default void activationBackwardWithBiasGrad(
+            Activation f, Tensor out, Tensor gradOut, Tensor gradIn, Tensor biasGrad, float beta) {
+        activationBackward(f, out, gradOut, gradIn);
+        sumRows(gradIn, biasGrad, beta);
+    }
+
+    /**
      * Accumulates a row vector into every row: {@code x[i, j] += bias[j]}; bias has x.cols()
      * elements.
      */

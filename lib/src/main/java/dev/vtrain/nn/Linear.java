@@ -1,5 +1,6 @@
 package dev.vtrain.nn;
 
+import dev.vtrain.backend.Activation;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.tensor.Tensor;
 
@@ -15,6 +16,9 @@ public final class Linear implements Layer {
     private Parameter weight;
     private Parameter biasParam;
     private boolean frozen;
+    // Set when the layer is frozen: its gradients may still hold values from before, which an
+    // overwriting backward pass (which skips frozen layers) must clear once.
+    private boolean staleGradients;
 
     /** {@code Linear(inFeatures, outFeatures)} with a bias. */
     public Linear(int inFeatures, int outFeatures) {
@@ -64,6 +68,9 @@ public final class Linear implements Layer {
      * zero) and optimizers leave its parameters alone. Set before creating the optimizer.
      */
     public void frozen(boolean value) {
+        if (value && !frozen) {
+            staleGradients = true;
+        }
         frozen = value;
     }
 
@@ -94,27 +101,69 @@ public final class Linear implements Layer {
 
     @Override
     public void forward(Backend backend, Tensor input, Tensor output, boolean training) {
+        forward(backend, input, output, null);
+    }
+
+    /**
+     * Forward with an activation fused in: overwrites {@code output} (batch × out) with {@code
+     * f(input · Wᵀ + b)}; {@code f} may be null. Used by {@link Model} for a Linear followed by an
+     * activation layer; the pre-activation is then never stored.
+     */
+    public void forward(Backend backend, Tensor input, Tensor output, Activation f) {
         checkBuilt();
-        backend.gemm(output, input, false, weight.value(), true, 1f, 0f);
-        if (bias) {
-            backend.addRowVector(output, biasParam.value());
-        }
+        backend.linear(output, input, weight.value(), bias ? biasParam.value() : null, f);
     }
 
     @Override
     public void backward(
             Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
+        backward(backend, input, gradOutput, gradInput, true, false);
+    }
+
+    /**
+     * Back-propagates {@code gradOutput} (batch × out): dW = dYᵀ · x and db = Σ_rows dY are
+     * accumulated into the parameter gradients when {@code accumulate}, written over them otherwise
+     * (db is left alone when {@code biasGradDone}: the caller computed it, fused into the
+     * activation backward above). {@code gradInput} (batch × in), when not null, is overwritten
+     * with dY · W. A frozen layer does only the last.
+     */
+    public void backward(
+            Backend backend,
+            Tensor input,
+            Tensor gradOutput,
+            Tensor gradInput,
+            boolean accumulate,
+            boolean biasGradDone) {
         checkBuilt();
-        // dW += dYᵀ · x ; db += Σ_rows dY ; dX = dY · W  (a frozen layer does only the last)
+        float beta = accumulate ? 1f : 0f;
         if (!frozen) {
-            backend.gemm(weight.grad(), gradOutput, true, input, false, 1f, 1f);
-            if (bias) {
-                backend.sumRows(gradOutput, biasParam.grad(), 1f);
+            backend.gemm(weight.grad(), gradOutput, true, input, false, 1f, beta);
+            if (bias && !biasGradDone) {
+                backend.sumRows(gradOutput, biasParam.grad(), beta);
             }
+        } else if (!accumulate) {
+            clearStaleGradients(backend);
         }
         if (gradInput != null) {
             backend.gemm(gradInput, gradOutput, false, weight.value(), false, 1f, 0f);
         }
+    }
+
+    /** Zeroes a frozen layer's gradients once after it was frozen (no-op otherwise). */
+    void clearStaleGradients(Backend backend) {
+        if (frozen && staleGradients) {
+            backend.fill(weight.grad(), 0f);
+            if (bias) {
+                backend.fill(biasParam.grad(), 0f);
+            }
+            staleGradients = false;
+        }
+    }
+
+    /** The bias gradient (out), or null without a bias. */
+    Tensor biasGradient() {
+        checkBuilt();
+        return bias ? biasParam.grad() : null;
     }
 
     @Override

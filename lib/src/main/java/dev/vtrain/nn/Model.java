@@ -1,5 +1,6 @@
 package dev.vtrain.nn;
 
+import dev.vtrain.backend.Activation;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.tensor.SlabPlan;
 import dev.vtrain.tensor.Storage;
@@ -247,11 +248,28 @@ public final class Model implements AutoCloseable {
         List<Layer> layers = network.layers();
         Tensor x = input;
         for (int i = 0; i < layers.size(); i++) {
+            if (fusedWithNext(i)) {
+                // Linear then activation in one call; the pre-activation is never stored.
+                Tensor y = outputs[i + 1].firstRows(rows);
+                Activation f = ((ActivationLayer) layers.get(i + 1)).function();
+                ((Linear) layers.get(i)).forward(backend, x, y, f);
+                x = y;
+                i++;
+                continue;
+            }
             Tensor y = outputs[i].firstRows(rows);
             layers.get(i).forward(backend, x, y, training);
             x = y;
         }
         return x;
+    }
+
+    /** Whether layer i is a Linear whose forward pass also applies the activation layer i + 1. */
+    private boolean fusedWithNext(int i) {
+        List<Layer> layers = network.layers();
+        return i + 1 < layers.size()
+                && layers.get(i) instanceof Linear
+                && layers.get(i + 1) instanceof ActivationLayer;
     }
 
     /**
@@ -267,22 +285,69 @@ public final class Model implements AutoCloseable {
      * {@code input} as the last {@link #forward}; accumulates into the gradient slab.
      */
     public void backward(Tensor input) {
+        backward(input, true);
+    }
+
+    /**
+     * Back-propagates the gradient in {@link #outputGradient(int)} through the network for the same
+     * {@code input} as the last {@link #forward}. With {@code accumulate} the parameter gradients
+     * are added to; without, they are overwritten (no {@link #zeroGrad} needed first; frozen
+     * layers' gradients read as zero). An activation's backward pass computes the bias gradient of
+     * the Linear below it in the same pass.
+     */
+    public void backward(Tensor input, boolean accumulate) {
         checkInput(input);
         int rows = input.rows();
         List<Layer> layers = network.layers();
         int first = firstTrainableLayer();
+        float beta = accumulate ? 1f : 0f;
         for (int i = layers.size() - 1; i >= first && i >= 0; i--) {
             Tensor in = i == 0 ? input : outputs[i - 1].firstRows(rows);
             // Below the first trainable layer no gradient is needed, so none is propagated.
             Tensor gradIn = i <= first ? null : gradients[i - 1].firstRows(rows);
-            layers.get(i)
-                    .backward(
-                            backend,
-                            in,
-                            outputs[i].firstRows(rows),
-                            gradients[i].firstRows(rows),
-                            gradIn);
+            Layer layer = layers.get(i);
+            if (layer instanceof Linear lin) {
+                boolean biasDone = i + 1 < layers.size() && biasGradientFused(i + 1, first);
+                lin.backward(
+                        backend, in, gradients[i].firstRows(rows), gradIn, accumulate, biasDone);
+            } else if (biasGradientFused(i, first)) {
+                Linear below = (Linear) layers.get(i - 1);
+                backend.activationBackwardWithBiasGrad(
+                        ((ActivationLayer) layer).function(),
+                        outputs[i].firstRows(rows),
+                        gradients[i].firstRows(rows),
+                        gradIn,
+                        below.biasGradient(),
+                        beta);
+            } else {
+                layer.backward(
+                        backend,
+                        in,
+                        outputs[i].firstRows(rows),
+                        gradients[i].firstRows(rows),
+                        gradIn);
+            }
         }
+        if (!accumulate) {
+            for (int i = 0; i < first && i < layers.size(); i++) {
+                if (layers.get(i) instanceof Linear lin) {
+                    lin.clearStaleGradients(backend);
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether activation layer i computes the bias gradient of the trainable, biased Linear i - 1
+     * during its backward pass.
+     */
+    private boolean biasGradientFused(int i, int first) {
+        List<Layer> layers = network.layers();
+        return i - 1 >= first
+                && layers.get(i) instanceof ActivationLayer
+                && layers.get(i - 1) instanceof Linear lin
+                && !lin.frozen()
+                && lin.hasBias();
     }
 
     /** Overwrites every gradient with zero (one fill over the gradient slab). */

@@ -143,9 +143,10 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * One training step on the first {@code rows} rows of {@link #input()} and {@link #target()}:
-     * zero gradients, forward, loss, backward, L1, clipping by value, global norm (checked for
-     * NaN/∞ and clipped), then the optimizer at {@code lr}. A non-finite loss or norm skips the
-     * update. Accumulates correct predictions into the epoch counter when {@code countCorrect}.
+     * forward, loss, backward (overwriting the gradients), L1, clipping by value, global norm
+     * (checked for NaN/∞ and clipped), then the optimizer at {@code lr}. A non-finite loss or norm
+     * skips the update. Accumulates correct predictions into the epoch counter when {@code
+     * countCorrect}.
      *
      * @throws TrainingDivergedException if the norm is not finite and the options say to fail
      */
@@ -153,14 +154,14 @@ public final class Trainer implements AutoCloseable {
         TrainingOptions o = stepOptions;
         Tensor x = input.firstRows(rows);
         Tensor y = target.firstRows(rows);
-        model.zeroGrad();
         Tensor out = model.forward(x, true);
         backend.fill(lossSum, 0f);
         loss.compute(backend, out, y, model.outputGradient(rows), lossSum);
         if (countCorrect) {
             backend.countCorrect(out, y, correct);
         }
-        model.backward(x);
+        // Overwrites the gradients, so no zeroing pass precedes the step.
+        model.backward(x, false);
         double penalty = 0;
         if (o.l1() > 0f) {
             for (int i = 0; i < l1Weights.length; i++) {

@@ -236,6 +236,97 @@ class BackendAgreementTest {
         assertEquals(ss, one.sumOfSquares(tensor(x, n)), 1e-6 * (ss + 1), "sumOfSquares n=" + n);
     }
 
+    static Stream<int[]> linearShapes() {
+        // batch × in × out: below and above the packed path's thresholds, with edge tiles.
+        return Stream.of(
+                new int[] {1, 3, 5},
+                new int[] {7, 33, L + 1},
+                new int[] {33, 70, 65},
+                new int[] {67, 131, 97},
+                new int[] {128, 300, 130});
+    }
+
+    @ParameterizedTest
+    @MethodSource("linearShapes")
+    void fusedLinearMatchesReference(int[] shape) {
+        int rows = shape[0];
+        int in = shape[1];
+        int out = shape[2];
+        SplittableRandom rng = new SplittableRandom(rows * 31L + in * 7L + out);
+        Tensor x = tensor(random(rng, rows * in, 1), rows, in);
+        Tensor w = tensor(random(rng, out * in, 1), out, in);
+        Tensor bias = tensor(random(rng, out, 1), out);
+        Activation[] functions = {null, Activation.RELU, Activation.SIGMOID, Activation.TANH};
+        for (Activation f : functions) {
+            for (Tensor b : new Tensor[] {bias, null}) {
+                Tensor expected = tensor(new float[rows * out], rows, out);
+                REF.gemm(expected, x, false, w, true, 1f, 0f);
+                if (b != null) {
+                    REF.addRowVector(expected, b);
+                }
+                if (f != null) {
+                    REF.activation(f, expected, expected);
+                }
+                for (CpuBackend cpu : gemmBackends) {
+                    Tensor actual = tensor(random(rng, rows * out, 9), rows, out);
+                    cpu.linear(actual, x, w, b, f);
+                    String what =
+                            "linear "
+                                    + rows
+                                    + "x"
+                                    + in
+                                    + "x"
+                                    + out
+                                    + " f="
+                                    + f
+                                    + " bias="
+                                    + (b != null)
+                                    + " "
+                                    + cpu.description();
+                    assertClose(read(expected), read(actual), 1e-5, 1e-5 * (in + 1), what);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void activationBackwardWithBiasGradMatchesReference(int cols) {
+        if (cols > 5000) {
+            return;
+        }
+        SplittableRandom rng = new SplittableRandom(cols + 11);
+        for (int rows : new int[] {0, 1, 5, 300}) {
+            for (Activation f : Activation.values()) {
+                float[] pre = random(rng, rows * cols, 2);
+                Tensor out = tensor(pre, rows, cols);
+                REF.activation(f, out, out);
+                Tensor gradOut = tensor(random(rng, rows * cols, 1), rows, cols);
+                float[] db = random(rng, cols, 1);
+                for (float beta : new float[] {0f, 1f}) {
+                    Tensor expectedIn = tensor(new float[rows * cols], rows, cols);
+                    Tensor expectedDb = tensor(db, cols);
+                    REF.activationBackward(f, out, gradOut, expectedIn);
+                    REF.sumRows(expectedIn, expectedDb, beta);
+                    for (CpuBackend cpu : new CpuBackend[] {one, two}) {
+                        Tensor actualIn = tensor(new float[rows * cols], rows, cols);
+                        Tensor actualDb = tensor(db, cols);
+                        cpu.activationBackwardWithBiasGrad(
+                                f, out, gradOut, actualIn, actualDb, beta);
+                        String what = f + " " + rows + "x" + cols + " beta=" + beta;
+                        assertClose(read(expectedIn), read(actualIn), 0, 0, what + " gradIn");
+                        assertClose(
+                                read(expectedDb),
+                                read(actualDb),
+                                1e-6,
+                                1e-6 * (rows + 1),
+                                what + " biasGrad");
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("sizes")
     void rowOpsMatchReference(int cols) {

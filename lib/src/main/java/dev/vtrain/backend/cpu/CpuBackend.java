@@ -19,6 +19,7 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final GemmJob gemmJob = new GemmJob();
     private final UpdateJob updateJob = new UpdateJob();
+    private final BiasGradJob biasGradJob = new BiasGradJob();
     // Scratch for lane reductions, one slot per thread; operations that run on the calling
     // thread alone use slot 0, which no task of theirs shares.
     private final HostStorage scratchStorage;
@@ -120,11 +121,46 @@ public final class CpuBackend implements Backend {
     public void gemm(
             Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
         ShapeChecks.gemm(c, a, transA, b, transB);
+        runGemm(c, a, transA, b, transB, alpha, beta, null, Epilogue.NONE);
+    }
+
+    @Override
+    public void linear(Tensor out, Tensor x, Tensor weight, Tensor bias, Activation f) {
+        ShapeChecks.gemm(out, x, false, weight, true);
+        if (bias != null) {
+            ShapeChecks.length("linear", bias, out.cols());
+        }
+        if (runGemm(out, x, false, weight, true, 1f, 0f, bias, Epilogue.of(f))) {
+            return;
+        }
+        if (bias != null) {
+            addRowVector(out, bias);
+        }
+        if (f != null) {
+            activation(f, out, out);
+        }
+    }
+
+    /**
+     * Runs {@code c = alpha · op(a) · op(b) + beta · c}; on the packed path also adds {@code bias}
+     * (may be null) and applies {@code epilogue} as C is written, and returns true. Returns false
+     * when the bias and epilogue were not applied (unpacked path, or nothing to compute).
+     */
+    private boolean runGemm(
+            Tensor c,
+            Tensor a,
+            boolean transA,
+            Tensor b,
+            boolean transB,
+            float alpha,
+            float beta,
+            Tensor bias,
+            int epilogue) {
         int m = c.rows();
         int n = c.cols();
         int k = transA ? a.rows() : a.cols();
         if (m == 0 || n == 0) {
-            return;
+            return true;
         }
         if (k == 0) {
             if (beta == 0f) {
@@ -132,7 +168,7 @@ public final class CpuBackend implements Backend {
             } else {
                 scale(c, beta);
             }
-            return;
+            return false;
         }
         int tasks =
                 gemmJob.prepare(
@@ -152,10 +188,45 @@ public final class CpuBackend implements Backend {
                         alpha,
                         beta,
                         parallel.threads());
+        boolean fused = gemmJob.packed();
+        if (fused && bias != null) {
+            gemmJob.epilogue(bias.segment(), bias.byteOffset(), epilogue);
+        } else if (fused) {
+            gemmJob.epilogue(null, 0, epilogue);
+        }
         try {
             parallel.forEach(tasks, gemmJob);
         } finally {
             gemmJob.clear();
+        }
+        return fused;
+    }
+
+    @Override
+    public void activationBackwardWithBiasGrad(
+            Activation f, Tensor out, Tensor gradOut, Tensor gradIn, Tensor biasGrad, float beta) {
+        ShapeChecks.same("activationBackward", out, gradOut);
+        ShapeChecks.same("activationBackward", out, gradIn);
+        ShapeChecks.length("activationBackwardWithBiasGrad", biasGrad, out.cols());
+        int tasks =
+                biasGradJob.prepare(
+                        f,
+                        out.segment(),
+                        out.byteOffset(),
+                        gradOut.segment(),
+                        gradOut.byteOffset(),
+                        gradIn.segment(),
+                        gradIn.byteOffset(),
+                        out.rows(),
+                        out.cols(),
+                        biasGrad.segment(),
+                        biasGrad.byteOffset(),
+                        beta,
+                        parallel.threads());
+        try {
+            parallel.forEach(tasks, biasGradJob);
+        } finally {
+            biasGradJob.clear();
         }
     }
 

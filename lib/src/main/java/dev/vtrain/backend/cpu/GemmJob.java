@@ -76,7 +76,7 @@ final class GemmJob implements Parallel.Body {
         this.beta = beta;
         this.bias = null;
         this.epilogue = Epilogue.NONE;
-        this.packed = GemmPlan.packed(strategy, m, n, k, transA, transB);
+        this.packed = GemmPlan.packed(strategy, m, n, k);
         long flops = 2L * m * n * k;
         if (threads == 1 || flops < MIN_PARALLEL_FLOPS) {
             rowChunk = m;
@@ -84,20 +84,38 @@ final class GemmJob implements Parallel.Body {
             colTasks = 1;
             return 1;
         }
-        int target = threads * 4;
-        int rowUnit = packed ? PackedGemm.MR : VectorGemm.MR;
-        int colUnit;
         if (packed) {
-            colUnit = PackedGemm.NR;
-        } else {
-            colUnit = transB && !transA ? VectorGemm.NR : VectorGemm.NR * VectorGemm.L;
+            return splitPacked(threads * 2);
         }
+        int target = threads * 4;
+        int rowUnit = VectorGemm.MR;
+        int colUnit = transB && !transA ? VectorGemm.NR : VectorGemm.NR * VectorGemm.L;
         rowChunk = roundUp(ceilDiv(m, target), rowUnit);
         int rowTasks = ceilDiv(m, rowChunk);
         colTasks = Math.max(1, Math.min(target / rowTasks, ceilDiv(n, colUnit)));
         colChunk = roundUp(ceilDiv(n, colTasks), colUnit);
         colTasks = ceilDiv(n, colChunk);
         return rowTasks * colTasks;
+    }
+
+    /**
+     * Splits the packed path into about {@code target} tasks along one dimension. Every task packs
+     * the whole of the operand along the other dimension for itself, so the split runs along n
+     * (each task re-packs A, m × k) when m ≤ n, and along m (each re-packs B, k × n) otherwise.
+     */
+    private int splitPacked(int target) {
+        int rowTasks;
+        if (m <= n) {
+            colTasks = Math.min(target, ceilDiv(n, PackedGemm.NR));
+            rowTasks = Math.max(1, Math.min(target / colTasks, ceilDiv(m, PackedGemm.MR)));
+        } else {
+            rowTasks = Math.min(target, ceilDiv(m, PackedGemm.MR));
+            colTasks = Math.max(1, Math.min(target / rowTasks, ceilDiv(n, PackedGemm.NR)));
+        }
+        rowChunk = roundUp(ceilDiv(m, rowTasks), PackedGemm.MR);
+        colChunk = roundUp(ceilDiv(n, colTasks), PackedGemm.NR);
+        colTasks = ceilDiv(n, colChunk);
+        return ceilDiv(m, rowChunk) * colTasks;
     }
 
     private static int ceilDiv(int x, int y) {
@@ -149,6 +167,21 @@ final class GemmJob implements Parallel.Body {
                 }
             }
         }
+    }
+
+    /** Whether the prepared call takes the packed path (which applies the epilogue). */
+    boolean packed() {
+        return packed;
+    }
+
+    /**
+     * Makes the prepared packed call add {@code bias} (element j at byte {@code biasOff + 4j}; may
+     * be null) and apply {@code code} (an {@link Epilogue} constant) to C when it writes it.
+     */
+    void epilogue(MemorySegment bias, long biasOff, int code) {
+        this.bias = bias;
+        this.biasOff = biasOff;
+        this.epilogue = code;
     }
 
     /** The packed path over C rows [i0, i1) and columns [j0, j1), with this worker's buffers. */

@@ -131,6 +131,68 @@ final class VectorOps {
         }
     }
 
+    /**
+     * gradIn = gradOut · f'(out) and dst[j] = beta·dst[j] + Σ_i gradIn[i, j], for columns [j0, j1)
+     * of (rows × n) matrices, one column vector at a time so each sum stays in a register.
+     */
+    static void activationBackwardSumRows(
+            Activation f,
+            MemorySegment out,
+            long outOff,
+            MemorySegment gOut,
+            long gOutOff,
+            MemorySegment gIn,
+            long gInOff,
+            int rows,
+            int n,
+            MemorySegment dst,
+            long dOff,
+            float beta,
+            int j0,
+            int j1) {
+        long rowBytes = (long) n * Float.BYTES;
+        int j = j0;
+        for (; j + L <= j1; j += L) {
+            long col = (long) j * Float.BYTES;
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = 0; i < rows; i++) {
+                long e = i * rowBytes + col;
+                FloatVector y = FloatVector.fromMemorySegment(S, out, outOff + e, O);
+                FloatVector g = FloatVector.fromMemorySegment(S, gOut, gOutOff + e, O);
+                FloatVector d =
+                        switch (f) {
+                            case RELU -> FloatVector.zero(S).blend(g, y.compare(GT, 0f));
+                            case SIGMOID -> g.mul(y.neg().add(1f).mul(y));
+                            case TANH -> g.mul(y.mul(y).neg().add(1f));
+                        };
+                d.intoMemorySegment(gIn, gInOff + e, O);
+                acc = acc.add(d);
+            }
+            if (beta != 0f) {
+                acc =
+                        FloatVector.fromMemorySegment(S, dst, dOff + col, O)
+                                .fma(FloatVector.broadcast(S, beta), acc);
+            }
+            acc.intoMemorySegment(dst, dOff + col, O);
+        }
+        for (; j < j1; j++) {
+            long col = (long) j * Float.BYTES;
+            float sum = 0f;
+            for (int i = 0; i < rows; i++) {
+                long e = i * rowBytes + col;
+                float y = out.get(F, outOff + e);
+                float g = gOut.get(F, gOutOff + e);
+                float d =
+                        f == Activation.RELU
+                                ? (y > 0f ? g : 0f)
+                                : g * ScalarBackend.derivative(f, y);
+                gIn.set(F, gInOff + e, d);
+                sum += d;
+            }
+            dst.set(F, dOff + col, (beta == 0f ? 0f : beta * dst.get(F, dOff + col)) + sum);
+        }
+    }
+
     static void activation(
             Activation f, MemorySegment in, long inOff, MemorySegment out, long outOff, long n) {
         long end = vectorEnd(n);
