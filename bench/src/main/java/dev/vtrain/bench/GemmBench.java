@@ -2,6 +2,7 @@ package dev.vtrain.bench;
 
 import dev.vtrain.backend.cpu.CpuBackend;
 import dev.vtrain.backend.cpu.GemmStrategy;
+import dev.vtrain.peer.OpenBlas;
 import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
 import java.util.SplittableRandom;

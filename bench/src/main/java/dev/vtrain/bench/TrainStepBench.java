@@ -2,17 +2,7 @@ package dev.vtrain.bench;
 
 import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.Backends;
-import dev.vtrain.nn.Layer;
-import dev.vtrain.nn.Linear;
-import dev.vtrain.nn.Model;
-import dev.vtrain.nn.ReLU;
-import dev.vtrain.nn.Sequential;
-import dev.vtrain.nn.loss.CrossEntropyLoss;
-import dev.vtrain.optim.Adam;
-import dev.vtrain.train.Trainer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
+import dev.vtrain.train.SyntheticStep;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,8 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One full training step (zero grad, forward, cross-entropy, backward, Adam) on a fixed random
- * batch, for the MLP shapes the project tracks. Reports microseconds per step.
+ * One full training step ({@link SyntheticStep}: forward, cross-entropy, backward, Adam) on a fixed
+ * random batch, for the MLP shapes the project tracks. Reports microseconds per step.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,51 +45,22 @@ public class TrainStepBench {
     public int threads;
 
     private Backend be;
-    private Model model;
-    private Adam adam;
-    private Trainer trainer;
-    private int batch;
+    private SyntheticStep step;
 
     @Setup
     public void setUp() {
-        String[] parts = shape.split("@", -1);
-        String[] s = parts[0].split("-", -1);
-        batch = Integer.parseInt(parts[1]);
-        List<Layer> layers = new ArrayList<>();
-        for (int i = 0; i + 1 < s.length; i++) {
-            layers.add(new Linear(Integer.parseInt(s[i]), Integer.parseInt(s[i + 1])));
-            if (i + 2 < s.length) {
-                layers.add(new ReLU());
-            }
-        }
         be = Backends.create(backend, threads).backend();
-        int in = Integer.parseInt(s[0]);
-        model = Model.build(new Sequential(layers), in, batch, be, 0);
-        adam = new Adam(model, 1e-3f);
-        trainer = new Trainer(model, new CrossEntropyLoss(), adam);
-        SplittableRandom rng = new SplittableRandom(0);
-        float[] x = new float[batch * in];
-        float[] y = new float[batch];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rng.nextDouble();
-        }
-        for (int i = 0; i < y.length; i++) {
-            y[i] = rng.nextInt(Integer.parseInt(s[s.length - 1]));
-        }
-        be.upload(x, 0, trainer.input());
-        be.upload(y, 0, trainer.target());
+        step = new SyntheticStep(shape, be);
     }
 
     @Benchmark
     public void step() {
-        trainer.step(batch, 1e-3f, false);
+        step.step();
     }
 
     @TearDown
     public void tearDown() {
-        trainer.close();
-        adam.close();
-        model.close();
+        step.close();
         be.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.vtrain.cli;
 
 import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.Backends;
+import dev.vtrain.backend.VectorProbe;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,6 +22,11 @@ final class InfoCommand implements Callable<Integer> {
 
     @Option(names = "--threads", description = "Threads (default: all available processors).")
     Integer threads;
+
+    @Option(
+            names = "--no-probe",
+            description = "Skip the run-time check that the Vector API kernels are intrinsified.")
+    boolean noProbe;
 
     @Override
     public Integer call() {
@@ -45,6 +51,15 @@ final class InfoCommand implements Callable<Integer> {
                                             + " floats)"));
             System.out.println("Backend:  " + b.name() + " — " + b.description());
             System.out.println("Why:      " + s.reason());
+            if (!noProbe && b.name().equals("cpu")) {
+                VectorProbe.Result r = VectorProbe.run(2_000_000_000L);
+                System.out.println("Check:    " + r.summary());
+                if (!r.intrinsified()) {
+                    System.out.println(
+                            "          the Vector API kernels run slowly on this JVM; use --backend"
+                                    + " scalar");
+                }
+            }
         }
         return 0;
     }

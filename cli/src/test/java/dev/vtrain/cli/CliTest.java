@@ -78,6 +78,27 @@ class CliTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void benchPrintsJsonWithEveryFigure() {
+        Result r = run("bench", "--json", "--threads", "1", "--seconds", "0.05");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> out = (Map<String, Object>) Json.parse(r.out());
+        List<Map<String, Object>> gemm = (List<Map<String, Object>>) out.get("gemm");
+        List<Map<String, Object>> steps = (List<Map<String, Object>>) out.get("train_step");
+        assertEquals(6, gemm.size());
+        assertEquals(3, steps.size());
+        for (Map<String, Object> g : gemm) {
+            assertTrue(((Number) g.get("vtrain_gflops")).doubleValue() > 0, g.toString());
+        }
+        for (Map<String, Object> st : steps) {
+            assertTrue(((Number) st.get("us_per_step")).doubleValue() > 0, st.toString());
+        }
+        assertEquals(
+                "vtrain: --seconds: expected a number in (0, 60], got -1.0",
+                run("bench", "--seconds", "-1").err().strip());
+    }
+
+    @Test
     void badFlagsGiveOneLineAndExitTwo() {
         Result r = run("train", "--epochs", "many");
         assertEquals(2, r.code());

@@ -90,7 +90,44 @@ public final class Backends {
         if (ManagementFactory.getCompilationMXBean() == null) {
             return "no JIT compiler";
         }
+        // The flags' effective values, however they were set (command line, JAVA_TOOL_OPTIONS,
+        // argument files, JDK_JAVA_OPTIONS).
+        String level = vmOption("TieredStopAtLevel");
+        String tiered = vmOption("TieredCompilation");
+        if (level != null && !level.equals("4") && !"false".equals(tiered)) {
+            return "C2 is disabled (TieredStopAtLevel="
+                    + level
+                    + "); Vector API code would not be intrinsified";
+        }
+        if ("false".equals(vmOption("UseCompiler"))) {
+            return "the JIT is disabled (UseCompiler=false)";
+        }
+        if ("true".equals(vmOption("UseJVMCICompiler"))) {
+            return "the JIT is a JVMCI compiler (UseJVMCICompiler=true), which may not intrinsify"
+                    + " the Vector API";
+        }
+        if ("false".equals(vmOption("EnableVectorSupport"))) {
+            return "Vector API intrinsics are off (EnableVectorSupport=false)";
+        }
+        String maxVector = vmOption("MaxVectorSize");
+        if (maxVector != null && Long.parseLong(maxVector) < 16) {
+            return "vectors are limited to "
+                    + maxVector
+                    + " bytes (MaxVectorSize), narrower than 128 bits";
+        }
         return null;
+    }
+
+    /** A HotSpot flag's value, or null when the JVM has no such flag (or is not HotSpot). */
+    private static String vmOption(String name) {
+        try {
+            return ManagementFactory.getPlatformMXBean(
+                            com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .getVMOption(name)
+                    .getValue();
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            return null;
+        }
     }
 
     /** Keeps the Vector API classes unloaded until the CPU backend is actually chosen. */

@@ -1,4 +1,4 @@
-package dev.vtrain.bench;
+package dev.vtrain.peer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -10,15 +10,15 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * {@code cblas_sgemm} from OpenBLAS (Debian {@code libopenblas0-pthread}) through FFM, for side-by-
- * side benchmarks in the same JVM. {@link #problem()} says why the library cannot be used, or is
- * null.
+ * side benchmarks in the same JVM ({@code GemmBench}, {@code vtrain bench}). Not used for training.
+ * {@link #problem()} says why the library cannot be used, or is null.
  */
-// Calling native code is this class's purpose; forks run with --enable-native-access=ALL-UNNAMED.
+// Calling native code is this class's purpose; callers enable native access for it.
 @SuppressWarnings("restricted")
-final class OpenBlas {
-    static final int ROW_MAJOR = 101;
-    static final int NO_TRANS = 111;
-    static final int TRANS = 112;
+public final class OpenBlas {
+    private static final int ROW_MAJOR = 101;
+    private static final int NO_TRANS = 111;
+    private static final int TRANS = 112;
 
     private static final MethodHandle SGEMM;
     private static final MethodHandle SET_THREADS;
@@ -69,16 +69,17 @@ final class OpenBlas {
     private OpenBlas() {}
 
     /** Null when usable, else why not. */
-    static String problem() {
+    public static String problem() {
         return PROBLEM;
     }
 
-    static void threads(int n) throws Throwable {
+    /** Sets OpenBLAS's thread count. */
+    public static void threads(int n) throws Throwable {
         SET_THREADS.invokeExact(n);
     }
 
     /** Row-major C = alpha · op(A) · op(B) + beta · C. */
-    static void sgemm(
+    public static void sgemm(
             boolean ta,
             boolean tb,
             int m,

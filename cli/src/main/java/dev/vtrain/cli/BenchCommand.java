@@ -1,0 +1,301 @@
+package dev.vtrain.cli;
+
+import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.Backends;
+import dev.vtrain.backend.cpu.CpuBackend;
+import dev.vtrain.io.Json;
+import dev.vtrain.peer.OpenBlas;
+import dev.vtrain.tensor.Storage;
+import dev.vtrain.tensor.Tensor;
+import dev.vtrain.train.SyntheticStep;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vtrain bench}: a short benchmark of this machine — SGEMM in GFLOP/s (with OpenBLAS's
+ * {@code cblas_sgemm} side by side when the library is installed) and full training steps in µs,
+ * for 1 thread and all cores. Each figure is the median of timed rounds after a warm-up; JMH in
+ * {@code bench/} gives the careful numbers.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Quick benchmark: SGEMM GFLOP/s (vs OpenBLAS if installed), µs per step.")
+final class BenchCommand implements Callable<Integer> {
+    private static final String[] GEMM_SHAPES = {
+        "256x256x256nn",
+        "1024x1024x1024nn",
+        "32x128x784nt",
+        "128x256x784nt",
+        "256x784x128tn",
+        "128x784x256nn"
+    };
+    private static final String[] STEPS = {
+        "784-128-10@32", "784-256-128-10@128", "784-1024-1024-10@256"
+    };
+
+    @Option(
+            names = "--threads",
+            split = ",",
+            description = "Thread counts to measure (default: 1 and all available processors).")
+    List<Integer> threads;
+
+    @Option(
+            names = "--seconds",
+            defaultValue = "0.4",
+            description =
+                    "Timed seconds per figure, after as long a warm-up (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--json", description = "Print the results as JSON instead of tables.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(seconds > 0) || seconds > 60) {
+            throw new IllegalArgumentException(
+                    "--seconds: expected a number in (0, 60], got " + seconds);
+        }
+        List<Integer> counts = threads;
+        if (counts == null) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            counts = cores > 1 ? List.of(1, cores) : List.of(1);
+        }
+        for (int t : counts) {
+            if (t < 1) {
+                throw new IllegalArgumentException("--threads: expected counts ≥ 1, got " + t);
+            }
+        }
+        List<Map<String, Object>> gemm = new ArrayList<>();
+        List<Map<String, Object>> steps = new ArrayList<>();
+        String backendName = "cpu";
+        for (int t : counts) {
+            Backends.Selection sel = Backends.create("auto", t);
+            try (Backend backend = sel.backend()) {
+                backendName = backend.name();
+                for (String shape : GEMM_SHAPES) {
+                    gemm.add(gemmRow(backend, shape, t));
+                }
+                for (String spec : STEPS) {
+                    steps.add(stepRow(backend, spec, t));
+                }
+            }
+        }
+        Map<String, Object> env = Environment.describe(counts.get(counts.size() - 1), backendName);
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("environment", env);
+            out.put("openblas", OpenBlas.problem() == null ? "libopenblas.so.0" : null);
+            out.put("gemm", gemm);
+            out.put("train_step", steps);
+            System.out.println(Json.write(out));
+        } else {
+            printTables(env, gemm, steps);
+        }
+        return 0;
+    }
+
+    private Map<String, Object> gemmRow(Backend backend, String shape, int t) throws Exception {
+        String[] d = shape.substring(0, shape.length() - 2).split("x", -1);
+        int m = Integer.parseInt(d[0]);
+        int n = Integer.parseInt(d[1]);
+        int k = Integer.parseInt(d[2]);
+        boolean ta = shape.charAt(shape.length() - 2) == 't';
+        boolean tb = shape.charAt(shape.length() - 1) == 't';
+        long total = (long) m * k + (long) k * n + (long) m * n + 64;
+        try (Storage s = backend.allocate(total)) {
+            Tensor a = ta ? Tensor.of(s, 0, k, m) : Tensor.of(s, 0, m, k);
+            long off = ((long) m * k + 15) / 16 * 16;
+            Tensor b = tb ? Tensor.of(s, off, n, k) : Tensor.of(s, off, k, n);
+            off += ((long) k * n + 15) / 16 * 16;
+            Tensor c = Tensor.of(s, off, m, n);
+            float[] values = new float[(int) total];
+            SplittableRandom rng = new SplittableRandom(1);
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) (rng.nextDouble() - 0.5);
+            }
+            backend.upload(values, 0, Tensor.of(s, 0, (int) total));
+            double flops = 2.0 * m * n * k;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("shape", shape);
+            row.put("threads", t);
+            double ns = medianNanos(() -> backend.gemm(c, a, ta, b, tb, 1f, 0f));
+            row.put("vtrain_gflops", round(flops / ns));
+            if (OpenBlas.problem() == null && backend instanceof CpuBackend) {
+                call(() -> OpenBlas.threads(t));
+                double blas =
+                        medianNanos(
+                                () ->
+                                        OpenBlas.sgemm(
+                                                ta,
+                                                tb,
+                                                m,
+                                                n,
+                                                k,
+                                                1f,
+                                                a.segment().asSlice(a.byteOffset()),
+                                                a.cols(),
+                                                b.segment().asSlice(b.byteOffset()),
+                                                b.cols(),
+                                                0f,
+                                                c.segment().asSlice(c.byteOffset()),
+                                                n));
+                row.put("openblas_gflops", round(flops / blas));
+                row.put("ratio", round(blas / ns));
+            }
+            return row;
+        }
+    }
+
+    private Map<String, Object> stepRow(Backend backend, String spec, int t) throws Exception {
+        try (SyntheticStep step = new SyntheticStep(spec, backend)) {
+            var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            double ns = medianNanos(step::step);
+            long tid = Thread.currentThread().threadId();
+            // Steady state, as the zero-allocation test defines it: windows of up to 50 steps until
+            // three in a row allocate nothing (at most 20); the last window is reported.
+            int probe = (int) Math.max(3, Math.min(50, seconds * 1e9 / 10 / ns));
+            long allocated = 0;
+            int zeroRun = 0;
+            for (int w = 0; w < 20 && zeroRun < 3; w++) {
+                long before = bean.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < probe; i++) {
+                    step.step();
+                }
+                allocated = bean.getThreadAllocatedBytes(tid) - before;
+                zeroRun = allocated == 0 ? zeroRun + 1 : 0;
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", spec);
+            row.put("threads", t);
+            row.put("us_per_step", round(ns / 1e3));
+            row.put("gemm_gflops", round(step.gemmFlops() / ns));
+            row.put("bytes_per_step", allocated / probe);
+            return row;
+        }
+    }
+
+    /** Something to time. */
+    interface Work {
+        void run() throws Throwable;
+    }
+
+    /**
+     * Warms up for {@link #seconds}, then times rounds of about a tenth of that and returns the
+     * median nanoseconds per call.
+     */
+    private double medianNanos(Work work) throws Exception {
+        double[] result = new double[1];
+        call(() -> result[0] = timed(work));
+        return result[0];
+    }
+
+    /** Runs {@code work}, passing on exceptions and errors and wrapping anything else. */
+    private static void call(Work work) throws Exception {
+        try {
+            work.run();
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private double timed(Work work) throws Throwable {
+        long budget = (long) (seconds * 1e9);
+        long start = System.nanoTime();
+        long calls = 0;
+        while (System.nanoTime() - start < budget || calls < 3) {
+            work.run();
+            calls++;
+        }
+        double perCall = (System.nanoTime() - start) / (double) calls;
+        int perRound = (int) Math.max(1, budget / 10.0 / perCall);
+        double[] rounds = new double[10];
+        for (int r = 0; r < rounds.length; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < perRound; i++) {
+                work.run();
+            }
+            rounds[r] = (System.nanoTime() - t0) / (double) perRound;
+        }
+        java.util.Arrays.sort(rounds);
+        return (rounds[4] + rounds[5]) / 2;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static void printTables(
+            Map<String, Object> env,
+            List<Map<String, Object>> gemm,
+            List<Map<String, Object>> steps) {
+        System.out.println(
+                "CPU: "
+                        + env.get("cpu")
+                        + "; SIMD "
+                        + env.get("simd_bits")
+                        + "-bit; JDK "
+                        + env.get("jdk"));
+        System.out.println(
+                OpenBlas.problem() == null
+                        ? "OpenBLAS: libopenblas.so.0 (cblas_sgemm, same JVM)"
+                        : "OpenBLAS: " + OpenBlas.problem());
+        System.out.println();
+        System.out.println(
+                String.format(
+                        Locale.ROOT,
+                        "%-18s %7s %14s %16s %7s",
+                        "SGEMM m×n×k op",
+                        "threads",
+                        "vtrain GFLOP/s",
+                        "OpenBLAS GFLOP/s",
+                        "ratio"));
+        for (Map<String, Object> r : gemm) {
+            System.out.println(
+                    String.format(
+                            Locale.ROOT,
+                            "%-18s %7d %14.1f %16s %7s",
+                            r.get("shape"),
+                            (Integer) r.get("threads"),
+                            (Double) r.get("vtrain_gflops"),
+                            r.containsKey("openblas_gflops")
+                                    ? String.format(
+                                            Locale.ROOT, "%.1f", (Double) r.get("openblas_gflops"))
+                                    : "-",
+                            r.containsKey("ratio")
+                                    ? String.format(Locale.ROOT, "%.2f×", (Double) r.get("ratio"))
+                                    : "-"));
+        }
+        System.out.println();
+        System.out.println(
+                String.format(
+                        Locale.ROOT,
+                        "%-22s %7s %12s %14s %10s",
+                        "Train step (Adam)",
+                        "threads",
+                        "µs/step",
+                        "GEMM GFLOP/s",
+                        "B/step"));
+        for (Map<String, Object> r : steps) {
+            System.out.println(
+                    String.format(
+                            Locale.ROOT,
+                            "%-22s %7d %12.1f %14.1f %10d",
+                            r.get("model"),
+                            (Integer) r.get("threads"),
+                            (Double) r.get("us_per_step"),
+                            (Double) r.get("gemm_gflops"),
+                            (Long) r.get("bytes_per_step")));
+        }
+    }
+}
