@@ -58,8 +58,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the results as JSON instead of tables.")
     boolean json;
 
+    @Option(names = "--only", description = "Run only one part: gemm or steps (default: both).")
+    String only;
+
+    @Option(
+            names = "--first-step",
+            description =
+                    "Only time JVM start to the end of the first training step (784-256-128-10,"
+                            + " batch 128) and exit.")
+    boolean firstStep;
+
     @Override
     public Integer call() throws Exception {
+        if (firstStep) {
+            return firstStep();
+        }
+        if (only != null && !only.equals("gemm") && !only.equals("steps")) {
+            throw new IllegalArgumentException(
+                    "--only: expected gemm or steps, got '" + only + "'");
+        }
         if (!(seconds > 0) || seconds > 60) {
             throw new IllegalArgumentException(
                     "--seconds: expected a number in (0, 60], got " + seconds);
@@ -81,11 +98,15 @@ final class BenchCommand implements Callable<Integer> {
             Backends.Selection sel = Backends.create("auto", t);
             try (Backend backend = sel.backend()) {
                 backendName = backend.name();
-                for (String shape : GEMM_SHAPES) {
-                    gemm.add(gemmRow(backend, shape, t));
+                if (!"steps".equals(only)) {
+                    for (String shape : GEMM_SHAPES) {
+                        gemm.add(gemmRow(backend, shape, t));
+                    }
                 }
-                for (String spec : STEPS) {
-                    steps.add(stepRow(backend, spec, t));
+                if (!"gemm".equals(only)) {
+                    for (String spec : STEPS) {
+                        steps.add(stepRow(backend, spec, t));
+                    }
                 }
             }
         }
@@ -99,6 +120,38 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println(Json.write(out));
         } else {
             printTables(env, gemm, steps);
+        }
+        return 0;
+    }
+
+    /** Times JVM start to the end of one training step, as a service's first request sees it. */
+    private int firstStep() {
+        long t0 = System.nanoTime();
+        int cores = Runtime.getRuntime().availableProcessors();
+        try (Backend backend = Backends.create("auto", cores).backend();
+                SyntheticStep step = new SyntheticStep("784-256-128-10@128", backend)) {
+            step.step();
+            long stepNanos = System.nanoTime() - t0;
+            long sinceStart =
+                    System.currentTimeMillis()
+                            - ManagementFactory.getRuntimeMXBean().getStartTime();
+            String line =
+                    String.format(
+                            Locale.ROOT,
+                            "first step done %d ms after JVM start (setup and step %.1f ms, loss"
+                                    + " %.4f)",
+                            sinceStart,
+                            stepNanos / 1e6,
+                            step.lastLoss());
+            System.out.println(
+                    json
+                            ? Json.write(
+                                    Map.of(
+                                            "ms_since_jvm_start",
+                                            sinceStart,
+                                            "setup_and_step_ms",
+                                            round(stepNanos / 1e6)))
+                            : line);
         }
         return 0;
     }
