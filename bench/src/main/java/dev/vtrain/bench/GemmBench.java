@@ -39,7 +39,19 @@ import org.openjdk.jmh.annotations.Warmup;
             "--enable-native-access=ALL-UNNAMED"
         })
 public class GemmBench {
-    @Param({"256x256x256nn", "1024x1024x1024nn", "32x128x784nt", "128x256x784nt", "256x784x128tn"})
+    @Param({
+        "128x128x128nn",
+        "256x256x256nn",
+        "512x512x512nn",
+        "1024x1024x1024nn",
+        "2048x2048x2048nn",
+        "32x128x784nt",
+        "128x784x32tn",
+        "32x784x128nn",
+        "128x256x784nt",
+        "256x784x128tn",
+        "128x784x256nn"
+    })
     public String shape;
 
     @Param({"1", "2"})
