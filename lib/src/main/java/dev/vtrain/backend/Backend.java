@@ -123,14 +123,16 @@ public interface Backend extends AutoCloseable {
 
     /**
      * One SGD step (PyTorch semantics), fused over a whole slab; overwrites {@code param} and
-     * {@code momentumBuffer} (ignored when {@code momentum == 0}). With {@code d = grad +
-     * weightDecay · param}: the buffer becomes {@code d} on the first step, else {@code momentum ·
-     * buf + (1 - dampening) · d}; the update is {@code param -= lr · (nesterov ? d + momentum · buf
-     * : buf)} (or {@code lr · d} without momentum).
+     * {@code momentumBuffer} (ignored when {@code momentum == 0}); reads {@code grad} without
+     * changing it. With {@code d = gradScale · grad + weightDecay · param}: the buffer becomes
+     * {@code d} on the first step, else {@code momentum · buf + (1 - dampening) · d}; the update is
+     * {@code param -= lr · (nesterov ? d + momentum · buf : buf)} (or {@code lr · d} without
+     * momentum).
      */
     void sgdUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor momentumBuffer,
             float lr,
             float momentum,
@@ -141,15 +143,17 @@ public interface Backend extends AutoCloseable {
 
     /**
      * One Adam/AdamW step (PyTorch semantics), fused over a whole slab; overwrites {@code param},
-     * {@code m} and {@code v}. Coupled weight decay adds {@code weightDecay · param} to the
-     * gradient; decoupled (AdamW) first multiplies param by {@code 1 - lr · weightDecay}. Then
-     * {@code m += (1 - beta1)(g - m)}, {@code v = beta2 v + (1 - beta2) g²}, {@code param -=
-     * stepSize · m / (sqrt(v) / bias2Sqrt + eps)}, where the caller passes {@code stepSize = lr /
-     * (1 - beta1^t)} and {@code bias2Sqrt = sqrt(1 - beta2^t)}.
+     * {@code m} and {@code v}; reads {@code grad} without changing it. The gradient is {@code g =
+     * gradScale · grad}; coupled weight decay adds {@code weightDecay · param} to the gradient;
+     * decoupled (AdamW) first multiplies param by {@code 1 - lr · weightDecay}. Then {@code m += (1
+     * - beta1)(g - m)}, {@code v = beta2 v + (1 - beta2) g²}, {@code param -= stepSize · m /
+     * (sqrt(v) / bias2Sqrt + eps)}, where the caller passes {@code stepSize = lr / (1 - beta1^t)}
+     * and {@code bias2Sqrt = sqrt(1 - beta2^t)}.
      */
     void adamUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor m,
             Tensor v,
             float lr,
@@ -187,14 +191,16 @@ public interface Backend extends AutoCloseable {
 
     /**
      * One RMSprop step (PyTorch semantics); overwrites param, squareAvg, and when used gradAvg
-     * (centered) and momentumBuffer (momentum > 0). With {@code g = grad + weightDecay · param}:
-     * {@code sq = alpha · sq + (1 - alpha) g²}; centered: {@code ga += (1 - alpha)(g - ga)}, {@code
-     * avg = sqrt(sq - ga²) + eps}, else {@code avg = sqrt(sq) + eps}; with momentum {@code buf =
-     * momentum · buf + g / avg}, {@code param -= lr · buf}, else {@code param -= lr · g / avg}.
+     * (centered) and momentumBuffer (momentum > 0); reads {@code grad} without changing it. With
+     * {@code g = gradScale · grad + weightDecay · param}: {@code sq = alpha · sq + (1 - alpha) g²};
+     * centered: {@code ga += (1 - alpha)(g - ga)}, {@code avg = sqrt(sq - ga²) + eps}, else {@code
+     * avg = sqrt(sq) + eps}; with momentum {@code buf = momentum · buf + g / avg}, {@code param -=
+     * lr · buf}, else {@code param -= lr · g / avg}.
      */
     void rmspropUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor squareAvg,
             Tensor gradAvg,
             Tensor momentumBuffer,
@@ -206,12 +212,19 @@ public interface Backend extends AutoCloseable {
             boolean centered);
 
     /**
-     * One AdaGrad step (PyTorch semantics); overwrites param and sum. With {@code g = grad +
-     * weightDecay · param}: {@code sum += g²}, {@code param -= clr · g / (sqrt(sum) + eps)}, where
-     * the caller passes {@code clr = lr / (1 + (t - 1) · lrDecay)}.
+     * One AdaGrad step (PyTorch semantics); overwrites param and sum; reads {@code grad} without
+     * changing it. With {@code g = gradScale · grad + weightDecay · param}: {@code sum += g²},
+     * {@code param -= clr · g / (sqrt(sum) + eps)}, where the caller passes {@code clr = lr / (1 +
+     * (t - 1) · lrDecay)}.
      */
     void adagradUpdate(
-            Tensor param, Tensor grad, Tensor sum, float clr, float eps, float weightDecay);
+            Tensor param,
+            Tensor grad,
+            float gradScale,
+            Tensor sum,
+            float clr,
+            float eps,
+            float weightDecay);
 
     /** Releases threads and other resources; storages are freed by their owners. */
     @Override

@@ -55,9 +55,9 @@ public final class Adagrad extends SlabOptimizer {
     }
 
     @Override
-    protected void update(Range r, float lr, long step) {
+    protected void update(Range r, float lr, long step, float gradScale) {
         float clr = (float) (lr / (1 + (step - 1) * (double) lrDecay));
-        backend.adagradUpdate(r.param, r.grad, r.state[0], clr, eps, r.weightDecay);
+        backend.adagradUpdate(r.param, r.grad, gradScale, r.state[0], clr, eps, r.weightDecay);
     }
 
     @Override

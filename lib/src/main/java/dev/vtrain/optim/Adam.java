@@ -63,12 +63,13 @@ public class Adam extends SlabOptimizer {
     }
 
     @Override
-    protected void update(Range r, float lr, long step) {
+    protected void update(Range r, float lr, long step, float gradScale) {
         double bias1 = 1 - Math.pow(beta1, (double) step);
         double bias2 = 1 - Math.pow(beta2, (double) step);
         backend.adamUpdate(
                 r.param,
                 r.grad,
+                gradScale,
                 r.state[0],
                 r.state[1],
                 lr,

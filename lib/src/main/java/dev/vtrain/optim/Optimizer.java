@@ -16,7 +16,17 @@ public interface Optimizer extends AutoCloseable {
      * mutates the optimizer); each group uses {@code lr × its scale}. Overwrites parameters and
      * optimizer state; reads gradients.
      */
-    void step(float lr);
+    default void step(float lr) {
+        step(lr, 1f);
+    }
+
+    /**
+     * One update at learning rate {@code lr} that reads every gradient as {@code gradScale · grad}
+     * without writing the gradients: clipping by global norm folded into the update pass, as {@link
+     * dev.vtrain.train.Trainer} does. Equal to scaling the gradients by {@code gradScale} and then
+     * calling {@link #step(float)}, except that the gradients keep their unscaled values.
+     */
+    void step(float lr, float gradScale);
 
     /** The configured (base) learning rate. */
     float learningRate();

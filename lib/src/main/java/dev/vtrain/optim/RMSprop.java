@@ -60,10 +60,11 @@ public final class RMSprop extends SlabOptimizer {
     }
 
     @Override
-    protected void update(Range r, float lr, long step) {
+    protected void update(Range r, float lr, long step, float gradScale) {
         backend.rmspropUpdate(
                 r.param,
                 r.grad,
+                gradScale,
                 r.state[0],
                 r.state[1],
                 r.state[2],

@@ -67,10 +67,11 @@ public final class SGD extends SlabOptimizer {
     }
 
     @Override
-    protected void update(Range r, float lr, long step) {
+    protected void update(Range r, float lr, long step, float gradScale) {
         backend.sgdUpdate(
                 r.param,
                 r.grad,
+                gradScale,
                 momentum != 0f ? r.state[0] : null,
                 lr,
                 momentum,

@@ -160,14 +160,17 @@ abstract class SlabOptimizer implements Optimizer {
         return out;
     }
 
-    /** Updates one range at learning rate {@code lr} (the group scale already applied). */
-    protected abstract void update(Range r, float lr, long step);
+    /**
+     * Updates one range at learning rate {@code lr} (the group scale already applied), reading the
+     * gradient as {@code gradScale · grad}.
+     */
+    protected abstract void update(Range r, float lr, long step, float gradScale);
 
     @Override
-    public final void step(float rate) {
+    public final void step(float rate, float gradScale) {
         steps++;
         for (Range r : ranges) {
-            update(r, rate * r.lrScale, steps);
+            update(r, rate * r.lrScale, steps, gradScale);
         }
     }
 

@@ -144,9 +144,10 @@ public final class Trainer implements AutoCloseable {
     /**
      * One training step on the first {@code rows} rows of {@link #input()} and {@link #target()}:
      * forward, loss, backward (overwriting the gradients), L1, clipping by value, global norm
-     * (checked for NaN/∞ and clipped), then the optimizer at {@code lr}. A non-finite loss or norm
-     * skips the update. Accumulates correct predictions into the epoch counter when {@code
-     * countCorrect}.
+     * (checked for NaN/∞), then the optimizer at {@code lr}, which applies the clip-by-norm factor
+     * as it reads the gradients (so after the step the gradients hold their unclipped values;
+     * {@link #lastGradNorm()} is their norm). A non-finite loss or norm skips the update.
+     * Accumulates correct predictions into the epoch counter when {@code countCorrect}.
      *
      * @throws TrainingDivergedException if the norm is not finite and the options say to fail
      */
@@ -187,14 +188,17 @@ public final class Trainer implements AutoCloseable {
         if (o.checkFinite() && (!Double.isFinite(lastLoss) || normBad)) {
             return StepOutcome.SKIPPED_NON_FINITE;
         }
+        float gradScale = 1f;
         if (o.clipNorm() > 0f) {
-            // Same rule as GradientClipping.clipGradNorm, reusing the norm computed above.
+            // Same rule as GradientClipping.clipGradNorm, reusing the norm computed above; the
+            // factor is applied inside the optimizer's update pass, so the gradients keep their
+            // unclipped values.
             double coef = o.clipNorm() / (norm + 1e-6);
             if (coef < 1) {
-                backend.scale(model.gradientSlab(), (float) coef);
+                gradScale = (float) coef;
             }
         }
-        optimizer.step(lr);
+        optimizer.step(lr, gradScale);
         return StepOutcome.APPLIED;
     }
 

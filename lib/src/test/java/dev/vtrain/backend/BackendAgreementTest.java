@@ -32,6 +32,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BackendAgreementTest {
     private static final int L = CpuBackend.lanes();
     private static final ScalarBackend REF = new ScalarBackend();
+
+    /** Clip-by-norm factor the optimizer updates read gradients with (1 would hide a bug). */
+    private static final float GRAD_SCALE = 0.37f;
+
     private static final List<Storage> STORAGES = new ArrayList<>();
     private static CpuBackend one;
     private static CpuBackend two;
@@ -436,6 +440,7 @@ class BackendAgreementTest {
                     REF.sgdUpdate(
                             pr,
                             tensor(g, n),
+                            GRAD_SCALE,
                             br,
                             0.1f,
                             momentum,
@@ -449,6 +454,7 @@ class BackendAgreementTest {
                         cpu.sgdUpdate(
                                 pc,
                                 tensor(g, n),
+                                GRAD_SCALE,
                                 bc,
                                 0.1f,
                                 momentum,
@@ -478,6 +484,7 @@ class BackendAgreementTest {
             REF.adamUpdate(
                     pr,
                     tensor(g, n),
+                    GRAD_SCALE,
                     mr,
                     vr,
                     1e-3f,
@@ -495,6 +502,7 @@ class BackendAgreementTest {
                 cpu.adamUpdate(
                         pc,
                         tensor(g, n),
+                        GRAD_SCALE,
                         mc,
                         vc,
                         1e-3f,
@@ -573,6 +581,7 @@ class BackendAgreementTest {
                 REF.rmspropUpdate(
                         pr,
                         tensor(g, n),
+                        GRAD_SCALE,
                         sr,
                         gar,
                         br,
@@ -590,6 +599,7 @@ class BackendAgreementTest {
                     cpu.rmspropUpdate(
                             pc,
                             tensor(g, n),
+                            GRAD_SCALE,
                             sc,
                             gac,
                             bc,
@@ -610,11 +620,11 @@ class BackendAgreementTest {
         }
         Tensor pr = tensor(p, n);
         Tensor sr = tensor(sq, n);
-        REF.adagradUpdate(pr, tensor(g, n), sr, 0.05f, 1e-10f, 0.01f);
+        REF.adagradUpdate(pr, tensor(g, n), GRAD_SCALE, sr, 0.05f, 1e-10f, 0.01f);
         for (CpuBackend cpu : new CpuBackend[] {one, two}) {
             Tensor pc = tensor(p, n);
             Tensor sc = tensor(sq, n);
-            cpu.adagradUpdate(pc, tensor(g, n), sc, 0.05f, 1e-10f, 0.01f);
+            cpu.adagradUpdate(pc, tensor(g, n), GRAD_SCALE, sc, 0.05f, 1e-10f, 0.01f);
             assertClose(read(pr), read(pc), 1e-6, 1e-7, "adagrad n=" + n);
             assertClose(read(sr), read(sc), 1e-6, 1e-8, "adagrad sum n=" + n);
         }

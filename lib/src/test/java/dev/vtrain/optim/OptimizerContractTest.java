@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.cpu.CpuBackend;
+import dev.vtrain.backend.scalar.ScalarBackend;
 import dev.vtrain.nn.Linear;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.Parameter;
@@ -151,6 +152,45 @@ class OptimizerContractTest {
                             straight.read(p.name()), resumed.read(p.name()), name + ": " + p);
                 }
                 assertEquals(o1.steps(), o2.steps());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optimizers")
+    void foldedGradScaleEqualsScalingTheGradientsFirst(
+            String name, BiFunction<Model, List<ParamGroup>, Optimizer> make) {
+        for (Backend b : new Backend[] {new ScalarBackend(), new CpuBackend(2)}) {
+            try (b;
+                    Model scaledFirst = model(b);
+                    Model folded = model(b);
+                    Optimizer o1 =
+                            make.apply(scaledFirst, ParamGroup.defaults(scaledFirst, 0.01f));
+                    Optimizer o2 = make.apply(folded, ParamGroup.defaults(folded, 0.01f))) {
+                Tensor g1 = scaledFirst.gradientSlab();
+                Tensor g2 = folded.gradientSlab();
+                SplittableRandom rng = new SplittableRandom(7);
+                float[] grad = new float[Math.toIntExact(g1.size())];
+                float[] after = new float[grad.length];
+                for (int step = 0; step < 3; step++) {
+                    for (int i = 0; i < grad.length; i++) {
+                        grad[i] = (float) rng.nextGaussian();
+                    }
+                    b.upload(grad, 0, g1);
+                    b.upload(grad, 0, g2);
+                    float s = 0.25f + 0.2f * step;
+                    b.scale(g1, s);
+                    o1.step(o1.learningRate());
+                    o2.step(o2.learningRate(), s);
+                    b.download(g2, after, 0);
+                    assertArrayEquals(grad, after, name + ": the folded step wrote the gradients");
+                }
+                for (Parameter p : scaledFirst.parameters()) {
+                    assertArrayEquals(
+                            scaledFirst.read(p.name()),
+                            folded.read(p.name()),
+                            name + " on " + b.name() + ": " + p);
+                }
             }
         }
     }

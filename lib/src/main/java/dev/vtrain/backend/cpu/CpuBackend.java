@@ -374,6 +374,7 @@ public final class CpuBackend implements Backend {
     public void sgdUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor momentumBuffer,
             float lr,
             float momentum,
@@ -389,6 +390,7 @@ public final class CpuBackend implements Backend {
         j.o0 = param.byteOffset();
         j.s1 = grad.segment();
         j.o1 = grad.byteOffset();
+        j.gradScale = gradScale;
         if (momentum != 0f) {
             ShapeChecks.same("sgdUpdate", param, momentumBuffer);
             j.s2 = momentumBuffer.segment();
@@ -407,6 +409,7 @@ public final class CpuBackend implements Backend {
     public void adamUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor m,
             Tensor v,
             float lr,
@@ -427,6 +430,7 @@ public final class CpuBackend implements Backend {
         j.o0 = param.byteOffset();
         j.s1 = grad.segment();
         j.o1 = grad.byteOffset();
+        j.gradScale = gradScale;
         j.s2 = m.segment();
         j.o2 = m.byteOffset();
         j.s3 = v.segment();
@@ -504,6 +508,7 @@ public final class CpuBackend implements Backend {
     public void rmspropUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor squareAvg,
             Tensor gradAvg,
             Tensor momentumBuffer,
@@ -522,6 +527,7 @@ public final class CpuBackend implements Backend {
         j.o0 = param.byteOffset();
         j.s1 = grad.segment();
         j.o1 = grad.byteOffset();
+        j.gradScale = gradScale;
         j.s2 = squareAvg.segment();
         j.o2 = squareAvg.byteOffset();
         if (centered) {
@@ -545,7 +551,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void adagradUpdate(
-            Tensor param, Tensor grad, Tensor sum, float clr, float eps, float weightDecay) {
+            Tensor param,
+            Tensor grad,
+            float gradScale,
+            Tensor sum,
+            float clr,
+            float eps,
+            float weightDecay) {
         ShapeChecks.same("adagradUpdate", param, grad);
         ShapeChecks.same("adagradUpdate", param, sum);
         UpdateJob j = updateJob;
@@ -555,6 +567,7 @@ public final class CpuBackend implements Backend {
         j.o0 = param.byteOffset();
         j.s1 = grad.segment();
         j.o1 = grad.byteOffset();
+        j.gradScale = gradScale;
         j.s2 = sum.segment();
         j.o2 = sum.byteOffset();
         j.lr = clr;

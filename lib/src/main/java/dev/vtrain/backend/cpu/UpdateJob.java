@@ -41,6 +41,10 @@ final class UpdateJob implements Parallel.Body {
     float dampening;
     boolean nesterov;
     float weightDecay;
+
+    /** Factor applied to the gradient as it is read (the clip-by-norm coefficient, else 1). */
+    float gradScale;
+
     boolean flag;
     float beta1;
     float beta2;
@@ -73,6 +77,7 @@ final class UpdateJob implements Parallel.Body {
                             o0,
                             s1,
                             o1,
+                            gradScale,
                             s2,
                             o2,
                             from,
@@ -89,6 +94,7 @@ final class UpdateJob implements Parallel.Body {
                             o0,
                             s1,
                             o1,
+                            gradScale,
                             s2,
                             o2,
                             s3,
@@ -109,6 +115,7 @@ final class UpdateJob implements Parallel.Body {
                             o0,
                             s1,
                             o1,
+                            gradScale,
                             s2,
                             o2,
                             s3,
@@ -124,7 +131,8 @@ final class UpdateJob implements Parallel.Body {
                             momentum,
                             flag);
             case ADAGRAD ->
-                    VectorUpdates.adagrad(s0, o0, s1, o1, s2, o2, from, to, lr, eps, weightDecay);
+                    VectorUpdates.adagrad(
+                            s0, o0, s1, o1, gradScale, s2, o2, from, to, lr, eps, weightDecay);
             case DROPOUT_MASK -> VectorRandom.dropoutMask(s0, o0, from, to, beta1, key);
             case MULTIPLY ->
                     VectorOps.multiply(

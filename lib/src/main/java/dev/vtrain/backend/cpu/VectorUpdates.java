@@ -8,8 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Fused optimizer updates: each reads parameter, gradient and state once and writes parameter and
- * state once, over the element range [from, to) of slabs that share one layout. Formulas and
- * operation order follow {@link dev.vtrain.backend.scalar.ScalarBackend}.
+ * state once, over the element range [from, to) of slabs that share one layout. The gradient is
+ * read as {@code gs · grad} ({@code gs} is the clip-by-norm factor, 1 when not clipping), so
+ * clipping costs no pass of its own. Formulas and operation order follow {@link
+ * dev.vtrain.backend.scalar.ScalarBackend}.
  */
 final class VectorUpdates {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -24,6 +26,7 @@ final class VectorUpdates {
             long pOff,
             MemorySegment grad,
             long gOff,
+            float gs,
             MemorySegment buf,
             long bOff,
             long from,
@@ -41,6 +44,9 @@ final class VectorUpdates {
             long o = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(S, param, pOff + o, O);
             FloatVector d = FloatVector.fromMemorySegment(S, grad, gOff + o, O);
+            if (gs != 1f) {
+                d = d.mul(gs);
+            }
             if (wd != 0f) {
                 d = p.fma(FloatVector.broadcast(S, wd), d);
             }
@@ -59,7 +65,7 @@ final class VectorUpdates {
         for (; i < to; i++) {
             long o = i * Float.BYTES;
             float p = param.get(F, pOff + o);
-            float d = grad.get(F, gOff + o) + wd * p;
+            float d = grad.get(F, gOff + o) * gs + wd * p;
             if (momentum != 0f) {
                 float b = first ? d : momentum * buf.get(F, bOff + o) + keep * d;
                 buf.set(F, bOff + o, b);
@@ -74,6 +80,7 @@ final class VectorUpdates {
             long pOff,
             MemorySegment grad,
             long gOff,
+            float gs,
             MemorySegment m,
             long mOff,
             MemorySegment v,
@@ -97,6 +104,9 @@ final class VectorUpdates {
             long o = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(S, param, pOff + o, O);
             FloatVector g = FloatVector.fromMemorySegment(S, grad, gOff + o, O);
+            if (gs != 1f) {
+                g = g.mul(gs);
+            }
             if (decoupled) {
                 p = p.mul(decay);
             } else if (wd != 0f) {
@@ -118,7 +128,7 @@ final class VectorUpdates {
         for (; i < to; i++) {
             long o = i * Float.BYTES;
             float p = param.get(F, pOff + o);
-            float g = grad.get(F, gOff + o);
+            float g = grad.get(F, gOff + o) * gs;
             if (decoupled) {
                 p *= decay;
             } else {
@@ -138,6 +148,7 @@ final class VectorUpdates {
             long pOff,
             MemorySegment grad,
             long gOff,
+            float gs,
             MemorySegment sq,
             long sqOff,
             MemorySegment ga,
@@ -159,6 +170,9 @@ final class VectorUpdates {
             long o = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(S, param, pOff + o, O);
             FloatVector g = FloatVector.fromMemorySegment(S, grad, gOff + o, O);
+            if (gs != 1f) {
+                g = g.mul(gs);
+            }
             if (wd != 0f) {
                 g = p.fma(FloatVector.broadcast(S, wd), g);
             }
@@ -190,7 +204,7 @@ final class VectorUpdates {
         for (; i < to; i++) {
             long o = i * Float.BYTES;
             float p = param.get(F, pOff + o);
-            float g = grad.get(F, gOff + o) + wd * p;
+            float g = grad.get(F, gOff + o) * gs + wd * p;
             float s = alpha * sq.get(F, sqOff + o) + oneMinusAlpha * g * g;
             sq.set(F, sqOff + o, s);
             float avg;
@@ -217,6 +231,7 @@ final class VectorUpdates {
             long pOff,
             MemorySegment grad,
             long gOff,
+            float gs,
             MemorySegment sum,
             long sOff,
             long from,
@@ -230,6 +245,9 @@ final class VectorUpdates {
             long o = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(S, param, pOff + o, O);
             FloatVector g = FloatVector.fromMemorySegment(S, grad, gOff + o, O);
+            if (gs != 1f) {
+                g = g.mul(gs);
+            }
             if (wd != 0f) {
                 g = p.fma(FloatVector.broadcast(S, wd), g);
             }
@@ -240,7 +258,7 @@ final class VectorUpdates {
         for (; i < to; i++) {
             long o = i * Float.BYTES;
             float p = param.get(F, pOff + o);
-            float g = grad.get(F, gOff + o) + wd * p;
+            float g = grad.get(F, gOff + o) * gs + wd * p;
             float s = sum.get(F, sOff + o) + g * g;
             sum.set(F, sOff + o, s);
             param.set(F, pOff + o, p - clr * (g / ((float) Math.sqrt(s) + eps)));

@@ -247,6 +247,7 @@ public final class ScalarBackend implements Backend {
     public void sgdUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor momentumBuffer,
             float lr,
             float momentum,
@@ -257,7 +258,7 @@ public final class ScalarBackend implements Backend {
         ShapeChecks.same("sgdUpdate", param, grad);
         for (long i = 0; i < param.size(); i++) {
             float p = get(param, i);
-            float d = get(grad, i) + weightDecay * p;
+            float d = get(grad, i) * gradScale + weightDecay * p;
             if (momentum != 0f) {
                 float buf =
                         firstStep ? d : momentum * get(momentumBuffer, i) + (1f - dampening) * d;
@@ -272,6 +273,7 @@ public final class ScalarBackend implements Backend {
     public void adamUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor m,
             Tensor v,
             float lr,
@@ -285,7 +287,7 @@ public final class ScalarBackend implements Backend {
         ShapeChecks.same("adamUpdate", param, grad);
         for (long i = 0; i < param.size(); i++) {
             float p = get(param, i);
-            float g = get(grad, i);
+            float g = get(grad, i) * gradScale;
             if (decoupledWeightDecay) {
                 p *= 1f - lr * weightDecay;
             } else {
@@ -350,6 +352,7 @@ public final class ScalarBackend implements Backend {
     public void rmspropUpdate(
             Tensor param,
             Tensor grad,
+            float gradScale,
             Tensor squareAvg,
             Tensor gradAvg,
             Tensor momentumBuffer,
@@ -362,7 +365,7 @@ public final class ScalarBackend implements Backend {
         ShapeChecks.same("rmspropUpdate", param, grad);
         for (long i = 0; i < param.size(); i++) {
             float p = get(param, i);
-            float g = get(grad, i) + weightDecay * p;
+            float g = get(grad, i) * gradScale + weightDecay * p;
             float sq = alpha * get(squareAvg, i) + (1f - alpha) * g * g;
             set(squareAvg, i, sq);
             float avg;
@@ -386,11 +389,17 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void adagradUpdate(
-            Tensor param, Tensor grad, Tensor sum, float clr, float eps, float weightDecay) {
+            Tensor param,
+            Tensor grad,
+            float gradScale,
+            Tensor sum,
+            float clr,
+            float eps,
+            float weightDecay) {
         ShapeChecks.same("adagradUpdate", param, grad);
         for (long i = 0; i < param.size(); i++) {
             float p = get(param, i);
-            float g = get(grad, i) + weightDecay * p;
+            float g = get(grad, i) * gradScale + weightDecay * p;
             float s = get(sum, i) + g * g;
             set(sum, i, s);
             set(param, i, p - clr * (g / ((float) Math.sqrt(s) + eps)));
