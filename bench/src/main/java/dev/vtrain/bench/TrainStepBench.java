@@ -18,8 +18,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One full training step ({@link SyntheticStep}: forward, cross-entropy, backward, Adam) on a fixed
- * random batch, for the MLP shapes the project tracks. Reports microseconds per step.
+ * One full training step (forward, cross-entropy, backward, Adam) on a fixed random batch, for the
+ * MLP shapes the project tracks. Reports microseconds per step. {@code impl=vtrain} runs {@link
+ * SyntheticStep}; {@code impl=djl} runs the same step in DJL's PyTorch engine and needs the jar
+ * built with the {@code djl} profile ({@code mvn -Pdjl -pl bench -am package}), so both can be
+ * timed side by side in one run: {@code -p impl=vtrain,djl}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +41,11 @@ public class TrainStepBench {
     @Param({"784-128-10@32", "784-256-128-10@128", "784-1024-1024-10@256"})
     public String shape;
 
+    /** {@code vtrain} or {@code djl}. */
+    @Param({"vtrain"})
+    public String impl;
+
+    /** vtrain's backend (ignored for DJL). */
     @Param({"cpu"})
     public String backend;
 
@@ -45,12 +53,50 @@ public class TrainStepBench {
     public int threads;
 
     private Backend be;
-    private SyntheticStep step;
+    private StepWorkload step;
 
     @Setup
-    public void setUp() {
-        be = Backends.create(backend, threads).backend();
-        step = new SyntheticStep(shape, be);
+    public void setUp() throws ReflectiveOperationException {
+        switch (impl) {
+            case "vtrain" -> {
+                be = Backends.create(backend, threads).backend();
+                SyntheticStep s = new SyntheticStep(shape, be);
+                step =
+                        new StepWorkload() {
+                            @Override
+                            public void step() {
+                                s.step();
+                            }
+
+                            @Override
+                            public double lastLoss() {
+                                return s.lastLoss();
+                            }
+
+                            @Override
+                            public void close() {
+                                s.close();
+                            }
+                        };
+            }
+            case "djl" -> step = djl(shape, threads);
+            default ->
+                    throw new IllegalArgumentException(
+                            "Expected impl vtrain or djl, got '" + impl + "'");
+        }
+    }
+
+    private static StepWorkload djl(String shape, int threads) throws ReflectiveOperationException {
+        Class<?> c;
+        try {
+            c = Class.forName("dev.vtrain.bench.djl.DjlStep");
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(
+                    "impl=djl needs the benchmarks jar built with the djl profile: mvn -Pdjl -pl"
+                            + " bench -am package -DskipTests",
+                    e);
+        }
+        return (StepWorkload) c.getConstructor(String.class, int.class).newInstance(shape, threads);
     }
 
     @Benchmark
@@ -60,7 +106,13 @@ public class TrainStepBench {
 
     @TearDown
     public void tearDown() {
+        double loss = step.lastLoss();
         step.close();
-        be.close();
+        if (be != null) {
+            be.close();
+        }
+        if (!Double.isFinite(loss)) {
+            throw new IllegalStateException(impl + " ended with a non-finite loss " + loss);
+        }
     }
 }
