@@ -12,6 +12,14 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Dispatch state is one {@code AtomicLong}: generation (24 bits) | task count (20 bits) | next
  * task (20 bits). A claim is a CAS that checks the generation, so a worker that wakes late can
  * never run a finished generation's body with a new generation's index.
+ *
+ * <p>Shared cores. Idle workers spin briefly before parking, which makes dispatch fast on cores of
+ * their own, but when another process keeps a core busy every spinning or task-holding worker takes
+ * turns with it (and with the caller) in scheduler slices of milliseconds. The pool watches for
+ * that (a worker that finds a gap of {@link #LATE_NS} in its own spinning, or a caller that waits
+ * that long for a task no longer than its own) and then lets the caller run every task alone for a
+ * while, the workers parked; see {@link #nextSoloSpan}. Which thread runs a task never changes
+ * results: tasks and their order of combination are fixed by the caller's split.
  */
 public final class Parallel implements AutoCloseable {
     /** A body run once per task index. */
@@ -30,6 +38,17 @@ public final class Parallel implements AutoCloseable {
     private static final int SPIN_BEFORE_PARK = 1 << 14;
     private static final long MASK = (1L << 20) - 1;
 
+    /** A wait or spin gap this long means a thread was descheduled (tasks take far less). */
+    static final long LATE_NS = 200_000;
+
+    /** Shortest and longest solo period after a sign of shared cores. */
+    static final long MIN_SOLO_NS = 10_000_000;
+
+    static final long MAX_SOLO_NS = 320_000_000;
+
+    /** Signs of sharing within this long after a solo period ends lengthen the next one. */
+    static final long PROBE_NS = 100_000_000;
+
     private final int threads;
     private final Thread[] workers;
     private final AtomicLong state = new AtomicLong();
@@ -38,6 +57,9 @@ public final class Parallel implements AutoCloseable {
     private volatile Thread waiter;
     private volatile Throwable failure;
     private volatile boolean closed;
+    // Racy by design: any thread may record contention; a lost update only shortens a solo span.
+    private volatile long soloEnd = System.nanoTime();
+    private volatile long soloSpan = MIN_SOLO_NS;
 
     /**
      * Starts {@code threads - 1} workers.
@@ -83,7 +105,7 @@ public final class Parallel implements AutoCloseable {
         if (tasks <= 0) {
             return;
         }
-        if (workers.length == 0 || tasks == 1) {
+        if (workers.length == 0 || tasks == 1 || soloNow()) {
             for (int i = 0; i < tasks; i++) {
                 body.run(i, 0);
             }
@@ -105,7 +127,9 @@ public final class Parallel implements AutoCloseable {
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        runTasks(generation, body, 0);
+        long start = System.nanoTime();
+        int ran = runTasks(generation, body, 0);
+        long mine = System.nanoTime();
         // Spin briefly (the workers usually finish within microseconds), then park until the thread
         // that completes the last task unparks us.
         int spins = 0;
@@ -114,6 +138,15 @@ public final class Parallel implements AutoCloseable {
                 Thread.onSpinWait();
             } else {
                 LockSupport.park(this);
+            }
+        }
+        if (spins > 1) {
+            long end = System.nanoTime();
+            long waited = end - mine;
+            if (waited > LATE_NS && waited > (mine - start) / Math.max(ran, 1)) {
+                // A worker held a task far longer than the caller's tasks took: it was off its
+                // core.
+                contended(end);
             }
         }
         this.body = null;
@@ -130,18 +163,21 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    private void runTasks(long generation, Body b, int worker) {
+    /** Claims and runs tasks of {@code generation} until none is left; returns how many it ran. */
+    private int runTasks(long generation, Body b, int worker) {
+        int ran = 0;
         while (true) {
             long s = state.get();
             if (s >>> 40 != generation) {
-                return;
+                return ran;
             }
             long next = s & MASK;
             long count = (s >>> 20) & MASK;
             if (next >= count) {
-                return;
+                return ran;
             }
             if (state.compareAndSet(s, s + 1)) {
+                ran++;
                 try {
                     b.run((int) next, worker);
                 } catch (Throwable t) {
@@ -160,13 +196,23 @@ public final class Parallel implements AutoCloseable {
     private void workerLoop(int worker) {
         long seen = 0;
         int idle = 0;
+        long last = System.nanoTime();
         while (!closed) {
             long generation = state.get() >>> 40;
             if (generation == seen) {
+                long now = System.nanoTime();
+                if (now - last > LATE_NS) {
+                    // Descheduled while spinning: the cores are shared, so stop competing for
+                    // them.
+                    contended(now);
+                    idle = SPIN_BEFORE_PARK;
+                }
                 if (++idle < SPIN_BEFORE_PARK) {
                     Thread.onSpinWait();
+                    last = now;
                 } else {
                     LockSupport.park(this);
+                    last = System.nanoTime();
                 }
                 continue;
             }
@@ -176,7 +222,36 @@ public final class Parallel implements AutoCloseable {
             if (b != null) {
                 runTasks(generation, b, worker);
             }
+            last = System.nanoTime();
         }
+    }
+
+    /**
+     * Records a sign that another process shares the cores (a thread of this pool was kept off its
+     * core). The caller then runs every task itself for a while, so the pool's threads stop taking
+     * turns with that process on one core; the solo period doubles each time the signs return right
+     * after it ends, and starts again at the minimum after a clean stretch.
+     */
+    void contended(long now) {
+        soloSpan = nextSoloSpan(soloSpan, now - soloEnd);
+        soloEnd = now + soloSpan;
+    }
+
+    /**
+     * The solo period that follows a sign of shared cores, {@code sinceSoloEnd} ns after the last
+     * one ended (negative while it lasts): double {@code previous} (at most {@link #MAX_SOLO_NS})
+     * when the sign comes within {@link #PROBE_NS} of its end, else {@link #MIN_SOLO_NS}.
+     */
+    static long nextSoloSpan(long previous, long sinceSoloEnd) {
+        if (sinceSoloEnd >= 0 && sinceSoloEnd < PROBE_NS) {
+            return Math.min(previous * 2, MAX_SOLO_NS);
+        }
+        return sinceSoloEnd < 0 ? previous : MIN_SOLO_NS;
+    }
+
+    /** Whether the caller should run the current call's tasks alone (see {@link #contended}). */
+    private boolean soloNow() {
+        return System.nanoTime() - soloEnd < 0;
     }
 
     /** Stops the workers (they exit after their current task). */

@@ -44,6 +44,37 @@ class ParallelTest {
     }
 
     @Test
+    void afterASignOfSharedCoresTheCallerRunsEveryTaskAlone() {
+        try (Parallel p = new Parallel(2)) {
+            AtomicIntegerArray byWorker = new AtomicIntegerArray(2);
+            for (int round = 0; round < 50; round++) {
+                // Renewed each round, so a slow machine cannot outlast the solo period.
+                p.contended(System.nanoTime());
+                p.forEach(16, (t, w) -> byWorker.incrementAndGet(w));
+            }
+            assertEquals(800, byWorker.get(0), "the caller ran every task");
+            assertEquals(0, byWorker.get(1), "the worker stayed parked");
+        }
+    }
+
+    @Test
+    void soloPeriodsDoubleWhileSharingPersistsAndResetAfterACleanStretch() {
+        long min = Parallel.MIN_SOLO_NS;
+        assertEquals(2 * min, Parallel.nextSoloSpan(min, 0), "sign right after a solo period");
+        assertEquals(
+                4 * min,
+                Parallel.nextSoloSpan(2 * min, Parallel.PROBE_NS - 1),
+                "sign within the probe window");
+        assertEquals(
+                Parallel.MAX_SOLO_NS,
+                Parallel.nextSoloSpan(Parallel.MAX_SOLO_NS, 1),
+                "capped at the maximum");
+        assertEquals(
+                min, Parallel.nextSoloSpan(8 * min, Parallel.PROBE_NS), "after a clean stretch");
+        assertEquals(8 * min, Parallel.nextSoloSpan(8 * min, -5), "during a solo period");
+    }
+
+    @Test
     void rejectsBadThreadCounts() {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> new Parallel(0));
