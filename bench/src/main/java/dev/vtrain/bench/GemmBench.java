@@ -2,10 +2,8 @@ package dev.vtrain.bench;
 
 import dev.vtrain.backend.cpu.CpuBackend;
 import dev.vtrain.backend.cpu.GemmStrategy;
+import dev.vtrain.peer.GemmProblem;
 import dev.vtrain.peer.OpenBlas;
-import dev.vtrain.tensor.Storage;
-import dev.vtrain.tensor.Tensor;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -62,38 +60,12 @@ public class GemmBench {
     public String gemm;
 
     private CpuBackend backend;
-    private Storage storage;
-    private Tensor a;
-    private Tensor b;
-    private Tensor c;
-    private boolean ta;
-    private boolean tb;
-    private int m;
-    private int n;
-    private int k;
+    private GemmProblem problem;
 
     @Setup
     public void setUp() throws Throwable {
-        String[] dims = shape.substring(0, shape.length() - 2).split("x", -1);
-        m = Integer.parseInt(dims[0]);
-        n = Integer.parseInt(dims[1]);
-        k = Integer.parseInt(dims[2]);
-        ta = shape.charAt(shape.length() - 2) == 't';
-        tb = shape.charAt(shape.length() - 1) == 't';
         backend = new CpuBackend(threads, GemmStrategy.valueOf(gemm));
-        long total = (long) m * k + (long) k * n + (long) m * n + 64;
-        storage = backend.allocate(total);
-        a = ta ? Tensor.of(storage, 0, k, m) : Tensor.of(storage, 0, m, k);
-        long off = ((long) m * k + 15) / 16 * 16;
-        b = tb ? Tensor.of(storage, off, n, k) : Tensor.of(storage, off, k, n);
-        off += ((long) k * n + 15) / 16 * 16;
-        c = Tensor.of(storage, off, m, n);
-        float[] values = new float[(int) total];
-        SplittableRandom rng = new SplittableRandom(1);
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (rng.nextDouble() - 0.5);
-        }
-        backend.upload(values, 0, Tensor.of(storage, 0, (int) total));
+        problem = new GemmProblem(backend, shape);
         if (OpenBlas.problem() == null) {
             OpenBlas.threads(threads);
         }
@@ -101,33 +73,17 @@ public class GemmBench {
 
     @Benchmark
     public void vtrain() {
-        backend.gemm(c, a, ta, b, tb, 1f, 0f);
+        problem.vtrain(backend);
     }
 
     @Benchmark
     public void openblas() throws Throwable {
-        if (OpenBlas.problem() != null) {
-            throw new IllegalStateException(OpenBlas.problem());
-        }
-        OpenBlas.sgemm(
-                ta,
-                tb,
-                m,
-                n,
-                k,
-                1f,
-                a.segment().asSlice(a.byteOffset()),
-                a.cols(),
-                b.segment().asSlice(b.byteOffset()),
-                b.cols(),
-                0f,
-                c.segment().asSlice(c.byteOffset()),
-                n);
+        problem.openblas();
     }
 
     @TearDown
     public void tearDown() {
-        storage.close();
+        problem.close();
         backend.close();
     }
 }

@@ -4,9 +4,8 @@ import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.Backends;
 import dev.vtrain.backend.cpu.CpuBackend;
 import dev.vtrain.io.Json;
+import dev.vtrain.peer.GemmProblem;
 import dev.vtrain.peer.OpenBlas;
-import dev.vtrain.tensor.Storage;
-import dev.vtrain.tensor.Tensor;
 import dev.vtrain.train.SyntheticStep;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -157,51 +155,16 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> gemmRow(Backend backend, String shape, int t) throws Exception {
-        String[] d = shape.substring(0, shape.length() - 2).split("x", -1);
-        int m = Integer.parseInt(d[0]);
-        int n = Integer.parseInt(d[1]);
-        int k = Integer.parseInt(d[2]);
-        boolean ta = shape.charAt(shape.length() - 2) == 't';
-        boolean tb = shape.charAt(shape.length() - 1) == 't';
-        long total = (long) m * k + (long) k * n + (long) m * n + 64;
-        try (Storage s = backend.allocate(total)) {
-            Tensor a = ta ? Tensor.of(s, 0, k, m) : Tensor.of(s, 0, m, k);
-            long off = ((long) m * k + 15) / 16 * 16;
-            Tensor b = tb ? Tensor.of(s, off, n, k) : Tensor.of(s, off, k, n);
-            off += ((long) k * n + 15) / 16 * 16;
-            Tensor c = Tensor.of(s, off, m, n);
-            float[] values = new float[(int) total];
-            SplittableRandom rng = new SplittableRandom(1);
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) (rng.nextDouble() - 0.5);
-            }
-            backend.upload(values, 0, Tensor.of(s, 0, (int) total));
-            double flops = 2.0 * m * n * k;
+        try (GemmProblem p = new GemmProblem(backend, shape)) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("shape", shape);
             row.put("threads", t);
-            double ns = medianNanos(() -> backend.gemm(c, a, ta, b, tb, 1f, 0f));
-            row.put("vtrain_gflops", round(flops / ns));
+            double ns = medianNanos(() -> p.vtrain(backend));
+            row.put("vtrain_gflops", round(p.flops() / ns));
             if (OpenBlas.problem() == null && backend instanceof CpuBackend) {
                 call(() -> OpenBlas.threads(t));
-                double blas =
-                        medianNanos(
-                                () ->
-                                        OpenBlas.sgemm(
-                                                ta,
-                                                tb,
-                                                m,
-                                                n,
-                                                k,
-                                                1f,
-                                                a.segment().asSlice(a.byteOffset()),
-                                                a.cols(),
-                                                b.segment().asSlice(b.byteOffset()),
-                                                b.cols(),
-                                                0f,
-                                                c.segment().asSlice(c.byteOffset()),
-                                                n));
-                row.put("openblas_gflops", round(flops / blas));
+                double blas = medianNanos(p::openblas);
+                row.put("openblas_gflops", round(p.flops() / blas));
                 row.put("ratio", round(blas / ns));
             }
             return row;

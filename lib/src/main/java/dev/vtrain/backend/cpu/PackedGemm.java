@@ -360,7 +360,9 @@ final class PackedGemm {
                     long e = cr + (long) q * Float.BYTES;
                     float v = alpha * tile.get(F, t + (long) q * Float.BYTES);
                     if (cScale != 0f) {
-                        v += cScale * c.get(F, e);
+                        // Fused, as the vector columns are, so a column's rounding does not depend
+                        // on whether it falls in a full or a partial tile.
+                        v = Math.fma(cScale, c.get(F, e), v);
                     }
                     if (bias != null) {
                         v += bias.get(F, biasOff + (long) (j + q) * Float.BYTES);
