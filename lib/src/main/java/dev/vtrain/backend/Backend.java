@@ -173,6 +173,9 @@ public interface Backend extends AutoCloseable {
      */
     void multiply(Tensor a, Tensor b, Tensor out);
 
+    /** Overwrites {@code out} with the element-wise sum {@code a + b}; same shapes; may alias. */
+    void add(Tensor a, Tensor b, Tensor out);
+
     /** Overwrites {@code x} with {@code min(max(x, lo), hi)}; NaN stays NaN. */
     void clamp(Tensor x, float lo, float hi);
 

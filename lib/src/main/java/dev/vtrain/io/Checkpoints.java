@@ -1,5 +1,6 @@
 package dev.vtrain.io;
 
+import dev.vtrain.nn.Buffer;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.Parameter;
 import dev.vtrain.optim.Optimizer;
@@ -65,27 +66,33 @@ public final class Checkpoints {
             Tensor bestParams,
             Map<String, String> extra)
             throws IOException {
-        List<Safetensors.Tensor> tensors = new ArrayList<>();
+        List<Safetensors.Entry> tensors = new ArrayList<>();
         for (Parameter p : model.parameters()) {
             tensors.add(
-                    Safetensors.Tensor.f32("model/" + p.name(), p.shape(), model.read(p.name())));
+                    Safetensors.Entry.f32("model/" + p.name(), p.shape(), model.read(p.name())));
+        }
+        for (Buffer b : model.buffers()) {
+            tensors.add(
+                    Safetensors.Entry.f32("buffer/" + b.name(), b.shape(), model.read(b.name())));
         }
         for (Map.Entry<String, Tensor> e : optimizer.state().entrySet()) {
             tensors.add(
-                    Safetensors.Tensor.f32(
+                    Safetensors.Entry.f32(
                             "optimizer/" + e.getKey(),
                             new int[] {(int) e.getValue().size()},
                             download(model, e.getValue())));
         }
         if (bestParams != null) {
             tensors.add(
-                    Safetensors.Tensor.f32(
+                    Safetensors.Entry.f32(
                             "best/parameters",
                             new int[] {(int) bestParams.size()},
                             download(model, bestParams)));
         }
         Map<String, String> meta = new LinkedHashMap<>(extra);
         meta.put("vtrain.checkpoint", "1");
+        meta.put(ModelFile.SPEC_KEY, ModelFile.specJson(model));
+        meta.put(ModelFile.INPUT_SHAPE_KEY, ModelFile.shapeJson(model.inputShape()));
         meta.put("vtrain.state", Json.writeCompact(stateJson(state)));
         meta.put("vtrain.optimizer", optimizer.getClass().getSimpleName());
         meta.put("vtrain.optimizer.steps", Long.toString(optimizer.steps()));
@@ -207,7 +214,7 @@ public final class Checkpoints {
 
         /** The best parameters kept for early stopping, or null. */
         public float[] bestParameters() {
-            Safetensors.Tensor t = contents.tensors().get("best/parameters");
+            Safetensors.Entry t = contents.tensors().get("best/parameters");
             return t == null ? null : t.data();
         }
 
@@ -223,7 +230,7 @@ public final class Checkpoints {
             String where = file.toString();
             try {
                 for (Parameter p : model.parameters()) {
-                    Safetensors.Tensor t = contents.tensors().get("model/" + p.name());
+                    Safetensors.Entry t = contents.tensors().get("model/" + p.name());
                     if (t == null || t.data().length != p.size()) {
                         throw new SafetensorsException(
                                 where
@@ -235,6 +242,19 @@ public final class Checkpoints {
                     }
                     model.write(p.name(), t.data());
                 }
+                for (Buffer b : model.buffers()) {
+                    Safetensors.Entry t = contents.tensors().get("buffer/" + b.name());
+                    if (t == null || t.data().length != b.size()) {
+                        throw new SafetensorsException(
+                                where
+                                        + ": checkpoint lacks buffer '"
+                                        + b.name()
+                                        + "' of "
+                                        + b.size()
+                                        + " values; was it written for another model?");
+                    }
+                    model.write(b.name(), t.data());
+                }
                 if (!optimizer.getClass().getSimpleName().equals(meta.get("vtrain.optimizer"))) {
                     throw new SafetensorsException(
                             where
@@ -245,7 +265,7 @@ public final class Checkpoints {
                 }
                 Map<String, float[]> state = new LinkedHashMap<>();
                 for (String name : optimizer.state().keySet()) {
-                    Safetensors.Tensor t = contents.tensors().get("optimizer/" + name);
+                    Safetensors.Entry t = contents.tensors().get("optimizer/" + name);
                     if (t == null) {
                         throw new SafetensorsException(
                                 where + ": checkpoint lacks optimizer state '" + name + "'");

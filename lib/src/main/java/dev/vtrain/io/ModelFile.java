@@ -1,15 +1,15 @@
 package dev.vtrain.io;
 
-import dev.vtrain.backend.Activation;
 import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.scalar.ScalarBackend;
 import dev.vtrain.data.FeatureScaling;
-import dev.vtrain.nn.ActivationLayer;
-import dev.vtrain.nn.Dropout;
+import dev.vtrain.nn.Buffer;
 import dev.vtrain.nn.Layer;
-import dev.vtrain.nn.Linear;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.Parameter;
-import dev.vtrain.nn.Sequential;
+import dev.vtrain.nn.spec.Layers;
+import dev.vtrain.tensor.Shape;
+import dev.vtrain.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -17,56 +17,72 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * A trained model in one safetensors file: weights named as PyTorch's {@code state_dict} of the
- * equivalent {@code nn.Sequential} ({@code 0.weight} of shape {@code (out, in)}, {@code 0.bias},
- * …), and in {@code __metadata__} the architecture, input features, feature scaling, class names
- * and provenance, so evaluation and prediction need nothing else.
+ * A trained model in one safetensors file: parameters and buffers under the names and in the
+ * layouts of PyTorch's {@code state_dict} of the equivalent module tree ({@code 0.weight} of shape
+ * {@code (out, in)}, a convolution's {@code (out, in/groups, kh, kw)}, batch norm's {@code
+ * running_mean}, {@code running_var} and int64 {@code num_batches_tracked}), and in {@code
+ * __metadata__} the layer tree ({@code vtrain.spec}, JSON as {@link dev.vtrain.nn.LayerSpec}), the
+ * input sample shape, feature scaling, class names and provenance, so evaluation and prediction
+ * need nothing else.
+ *
+ * <p>Format {@value #FORMAT}; files of the earlier {@value #FORMAT_V1} (an MLP as a list of layers)
+ * still load.
  */
 public final class ModelFile {
     /** Value of the {@code vtrain.format} metadata key. */
-    public static final String FORMAT = "vtrain-sequential/1";
+    public static final String FORMAT = "vtrain-model/2";
+
+    /** The format of files written before layer trees (still read). */
+    public static final String FORMAT_V1 = "vtrain-sequential/1";
+
+    /** Metadata key of the layer tree. */
+    public static final String SPEC_KEY = "vtrain.spec";
+
+    /** Metadata key of the input sample shape (a JSON list). */
+    public static final String INPUT_SHAPE_KEY = "vtrain.input_shape";
 
     private ModelFile() {}
 
     /**
      * A model read from a file, not yet placed on a backend.
      *
-     * @param network the architecture
-     * @param inFeatures input features
-     * @param weights parameter values by name
+     * @param network the layer tree
+     * @param inputShape the input sample shape
+     * @param weights parameter and buffer values by name, in PyTorch's layouts
      * @param scaling feature scaling to apply to raw inputs
      * @param classNames class names (empty for regression)
      * @param metadata all metadata, provenance included
      */
     public record Saved(
-            Sequential network,
-            int inFeatures,
+            Layer network,
+            Shape inputShape,
             Map<String, float[]> weights,
             FeatureScaling scaling,
             List<String> classNames,
             Map<String, String> metadata) {
 
+        /** Input features per sample. */
+        public int inFeatures() {
+            return inputShape.size();
+        }
+
         /**
          * Builds the model on {@code backend} for batches up to {@code maxBatch} rows and loads the
-         * weights.
+         * weights. The layer tree is rebuilt from the metadata, so this may be called more than
+         * once.
          */
         public Model build(Backend backend, int maxBatch) {
-            Model model = Model.build(network, inFeatures, maxBatch, backend, 0);
+            Layer fresh = Layers.fromJson(Json.parse(metadata.get(SPEC_KEY)), inputShape);
+            Model model = Model.build(fresh, inputShape, maxBatch, backend, 0);
             try {
                 for (Parameter p : model.parameters()) {
-                    float[] w = weights.get(p.name());
-                    if (w == null) {
-                        throw new SafetensorsException(
-                                "model file lacks tensor '"
-                                        + p.name()
-                                        + "' of shape "
-                                        + dev.vtrain.tensor.Tensor.format(p.shape()));
-                    }
-                    model.write(p.name(), w);
+                    model.write(p.name(), weights.get(p.name()));
+                }
+                for (Buffer b : model.buffers()) {
+                    model.write(b.name(), weights.get(b.name()));
                 }
             } catch (RuntimeException e) {
                 model.close();
@@ -76,8 +92,47 @@ public final class ModelFile {
         }
     }
 
+    /** The model's layer tree as compact JSON. */
+    public static String specJson(Model model) {
+        return Json.writeCompact(model.network().spec().toJson());
+    }
+
+    /** A sample shape as a compact JSON list. */
+    public static String shapeJson(Shape s) {
+        List<Long> l = new ArrayList<>();
+        for (int d : s.dims()) {
+            l.add((long) d);
+        }
+        return Json.writeCompact(l);
+    }
+
+    /** Parses {@link #shapeJson}. */
+    static Shape parseShape(String json) {
+        List<?> l = (List<?>) Json.parse(json);
+        int[] d = new int[l.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.toIntExact(((Number) l.get(i)).longValue());
+        }
+        return Shape.of(d);
+    }
+
+    /** The model's parameters and buffers as file entries (PyTorch names, layouts and dtypes). */
+    public static List<Safetensors.Entry> stateDict(Model model) {
+        List<Safetensors.Entry> tensors = new ArrayList<>();
+        for (Parameter p : model.parameters()) {
+            tensors.add(Safetensors.Entry.f32(p.name(), p.shape(), model.read(p.name())));
+        }
+        for (Buffer b : model.buffers()) {
+            tensors.add(
+                    b.integer()
+                            ? Safetensors.Entry.i64(b.name(), b.shape(), model.read(b.name()))
+                            : Safetensors.Entry.f32(b.name(), b.shape(), model.read(b.name())));
+        }
+        return tensors;
+    }
+
     /**
-     * Saves {@code model}'s weights with its architecture, {@code scaling}, {@code classNames} and
+     * Saves {@code model}'s weights with its layer tree, {@code scaling}, {@code classNames} and
      * provenance ({@code extra} entries are added to the metadata, e.g. seed and backend).
      */
     public static void save(
@@ -87,13 +142,10 @@ public final class ModelFile {
             List<String> classNames,
             Map<String, String> extra)
             throws IOException {
-        List<Safetensors.Tensor> tensors = new ArrayList<>();
-        for (Parameter p : model.parameters()) {
-            tensors.add(Safetensors.Tensor.f32(p.name(), p.shape(), model.read(p.name())));
-        }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("vtrain.format", FORMAT);
-        meta.put("vtrain.architecture", Json.writeCompact(describe(model.network())));
+        meta.put(SPEC_KEY, specJson(model));
+        meta.put(INPUT_SHAPE_KEY, shapeJson(model.inputShape()));
         meta.put("vtrain.in_features", Integer.toString(model.inFeatures()));
         meta.put("vtrain.num_classes", Integer.toString(classNames.size()));
         meta.put("vtrain.classes", Json.writeCompact(classNames));
@@ -110,7 +162,7 @@ public final class ModelFile {
         meta.put("vtrain.arch", System.getProperty("os.arch"));
         meta.put("vtrain.backend", model.backend().description());
         meta.putAll(extra);
-        Safetensors.write(file, tensors, meta);
+        Safetensors.write(file, stateDict(model), meta);
     }
 
     private static List<Double> boxed(double[] a) {
@@ -121,54 +173,44 @@ public final class ModelFile {
         return l;
     }
 
-    private static List<Object> describe(Sequential network) {
-        List<Object> layers = new ArrayList<>();
-        for (Layer l : network.layers()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            switch (l) {
-                case Linear lin -> {
-                    m.put("type", "linear");
-                    m.put("in", lin.inFeatures());
-                    m.put("out", lin.outFeatures());
-                    m.put("bias", lin.hasBias());
-                }
-                case ActivationLayer a ->
-                        m.put("type", a.function().name().toLowerCase(Locale.ROOT));
-                case Dropout d -> {
-                    m.put("type", "dropout");
-                    m.put("p", (double) d.p());
-                }
-                default -> throw new IllegalArgumentException("Cannot save layer " + l);
-            }
-            layers.add(m);
-        }
-        return layers;
-    }
-
     /**
-     * Reads a model file written by {@link #save}, checking every tensor's shape against the
-     * architecture.
+     * Reads a model file written by {@link #save} (or a {@value #FORMAT_V1} file), checking every
+     * tensor's name and shape against the layer tree.
      *
      * @throws SafetensorsException if the file is not a valid vtrain model file
      */
     public static Saved load(Path file) {
         Safetensors.Contents c = Safetensors.read(file);
-        Map<String, String> meta = c.metadata();
+        Map<String, String> meta = new LinkedHashMap<>(c.metadata());
         String where = file.toString();
-        if (!FORMAT.equals(meta.get("vtrain.format"))) {
+        String format = meta.get("vtrain.format");
+        if (!FORMAT.equals(format) && !FORMAT_V1.equals(format)) {
             throw new SafetensorsException(
                     where
                             + ": not a vtrain model file (metadata vtrain.format is "
-                            + meta.get("vtrain.format")
+                            + format
                             + ", expected "
                             + FORMAT
+                            + " or "
+                            + FORMAT_V1
                             + ")");
         }
         try {
-            int in = Integer.parseInt(require(meta, "vtrain.in_features", where));
-            Sequential net =
-                    network(Json.parse(require(meta, "vtrain.architecture", where)), where);
-            net.outFeatures(in);
+            Shape input;
+            if (FORMAT_V1.equals(format)) {
+                int in = Integer.parseInt(require(meta, "vtrain.in_features", where));
+                input = Shape.of(in);
+                meta.put(
+                        SPEC_KEY,
+                        Json.writeCompact(
+                                V1Architecture.toTree(
+                                        Json.parse(require(meta, "vtrain.architecture", where)),
+                                        where)));
+                meta.put(INPUT_SHAPE_KEY, shapeJson(input));
+            } else {
+                input = parseShape(require(meta, INPUT_SHAPE_KEY, where));
+            }
+            Layer net = Layers.fromJson(Json.parse(require(meta, SPEC_KEY, where)), input);
             List<String> classes = new ArrayList<>();
             for (Object o : (List<?>) Json.parse(require(meta, "vtrain.classes", where))) {
                 classes.add((String) o);
@@ -179,20 +221,20 @@ public final class ModelFile {
                             FeatureScaling.Kind.valueOf((String) sc.get("kind")),
                             doubles(sc.get("shift")),
                             doubles(sc.get("scale")));
-            if (scaling.shift().length != in) {
+            if (scaling.shift().length != input.size()) {
                 throw new SafetensorsException(
                         where
                                 + ": scaling has "
                                 + scaling.shift().length
                                 + " features, model "
-                                + in);
+                                + input.size());
             }
             Map<String, float[]> weights = new LinkedHashMap<>();
-            for (Safetensors.Tensor t : c.tensors().values()) {
+            for (Safetensors.Entry t : c.tensors().values()) {
                 weights.put(t.name(), t.data());
             }
-            checkShapes(net, c.tensors(), where);
-            return new Saved(net, in, weights, scaling, classes, meta);
+            checkShapes(net, input, c.tensors(), where);
+            return new Saved(net, input, weights, scaling, classes, Map.copyOf(meta));
         } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
             if (e instanceof SafetensorsException s) {
                 throw s;
@@ -219,70 +261,40 @@ public final class ModelFile {
         return d;
     }
 
-    private static Sequential network(Object spec, String where) {
-        List<Layer> layers = new ArrayList<>();
-        for (Object o : (List<?>) spec) {
-            Map<?, ?> m = (Map<?, ?>) o;
-            String type = (String) m.get("type");
-            layers.add(
-                    switch (type) {
-                        case "linear" ->
-                                new Linear(
-                                        Math.toIntExact((Long) m.get("in")),
-                                        Math.toIntExact((Long) m.get("out")),
-                                        (Boolean) m.get("bias"));
-                        case "dropout" -> new Dropout(((Number) m.get("p")).floatValue());
-                        case "relu", "sigmoid", "tanh" ->
-                                ActivationLayer.of(
-                                        Activation.valueOf(type.toUpperCase(Locale.ROOT)));
-                        default ->
-                                throw new SafetensorsException(
-                                        where + ": unknown layer type '" + type + "'");
-                    });
-        }
-        return new Sequential(layers);
-    }
-
+    /** Checks names and shapes by planning the tree for a batch of one on the scalar backend. */
     private static void checkShapes(
-            Sequential net, Map<String, Safetensors.Tensor> tensors, String where) {
-        int expectedCount = 0;
-        for (int i = 0; i < net.layers().size(); i++) {
-            if (net.layers().get(i) instanceof Linear lin) {
-                expect(
-                        tensors,
-                        i + ".weight",
-                        new int[] {lin.outFeatures(), lin.inFeatures()},
-                        where);
-                expectedCount++;
-                if (lin.hasBias()) {
-                    expect(tensors, i + ".bias", new int[] {lin.outFeatures()}, where);
-                    expectedCount++;
-                }
+            Layer net, Shape input, Map<String, Safetensors.Entry> tensors, String where) {
+        try (ScalarBackend probe = new ScalarBackend();
+                Model m = Model.build(net, input, 1, probe, 0)) {
+            int expected = 0;
+            for (Parameter p : m.parameters()) {
+                expect(tensors, p.name(), p.shape(), where);
+                expected++;
             }
-        }
-        if (tensors.size() != expectedCount) {
-            throw new SafetensorsException(
-                    where
-                            + ": holds "
-                            + tensors.size()
-                            + " tensors, the architecture needs "
-                            + expectedCount
-                            + " ("
-                            + tensors.keySet()
-                            + ")");
+            for (Buffer b : m.buffers()) {
+                expect(tensors, b.name(), b.shape(), where);
+                expected++;
+            }
+            if (tensors.size() != expected) {
+                throw new SafetensorsException(
+                        where
+                                + ": holds "
+                                + tensors.size()
+                                + " tensors, the architecture needs "
+                                + expected
+                                + " ("
+                                + tensors.keySet()
+                                + ")");
+            }
         }
     }
 
     private static void expect(
-            Map<String, Safetensors.Tensor> tensors, String name, int[] shape, String where) {
-        Safetensors.Tensor t = tensors.get(name);
+            Map<String, Safetensors.Entry> tensors, String name, int[] shape, String where) {
+        Safetensors.Entry t = tensors.get(name);
         if (t == null) {
             throw new SafetensorsException(
-                    where
-                            + ": missing tensor '"
-                            + name
-                            + "' of shape "
-                            + dev.vtrain.tensor.Tensor.format(shape));
+                    where + ": missing tensor '" + name + "' of shape " + Tensor.format(shape));
         }
         if (!Arrays.equals(t.shape(), shape)) {
             throw new SafetensorsException(
@@ -290,9 +302,9 @@ public final class ModelFile {
                             + ": tensor '"
                             + name
                             + "' has shape "
-                            + dev.vtrain.tensor.Tensor.format(t.shape())
+                            + Tensor.format(t.shape())
                             + ", expected "
-                            + dev.vtrain.tensor.Tensor.format(shape));
+                            + Tensor.format(shape));
         }
     }
 }

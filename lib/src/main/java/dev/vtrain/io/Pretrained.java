@@ -1,13 +1,12 @@
 package dev.vtrain.io;
 
-import dev.vtrain.nn.Linear;
+import dev.vtrain.nn.Buffer;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.Parameter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Starts a model from pretrained weights in a safetensors file — a vtrain model file or a PyTorch
@@ -44,18 +43,15 @@ public final class Pretrained {
      */
     public static Report load(Model model, Path file, boolean replaceHead) {
         Safetensors.Contents c = Safetensors.read(file);
-        int head = -1;
-        for (int i = 0; i < model.network().layers().size(); i++) {
-            if (model.network().layers().get(i) instanceof Linear) {
-                head = i;
-            }
-        }
+        // The output layer: the one that declared the last parameter.
+        List<Parameter> params = model.parameters();
+        String head = params.isEmpty() ? "" : params.get(params.size() - 1).owner();
         List<String> loaded = new ArrayList<>();
         List<String> newHead = new ArrayList<>();
         List<String> unused = new ArrayList<>(c.tensors().keySet());
         for (Parameter p : model.parameters()) {
-            Safetensors.Tensor t = c.tensors().get(p.name());
-            boolean isHead = p.name().startsWith(head + ".");
+            Safetensors.Entry t = c.tensors().get(p.name());
+            boolean isHead = p.owner().equals(head);
             if (t != null && Arrays.equals(t.shape(), p.shape()) && !(isHead && replaceHead)) {
                 model.write(p.name(), t.data());
                 loaded.add(p.name());
@@ -84,11 +80,16 @@ public final class Pretrained {
                                 + " (only the output layer may differ)");
             }
         }
+        for (Buffer b : model.buffers()) {
+            Safetensors.Entry t = c.tensors().get(b.name());
+            if (t != null
+                    && Arrays.equals(t.shape(), b.shape())
+                    && !b.name().startsWith(head + ".")) {
+                model.write(b.name(), t.data());
+                loaded.add(b.name());
+                unused.remove(b.name());
+            }
+        }
         return new Report(loaded, newHead, unused);
-    }
-
-    /** The file's metadata (empty for plain PyTorch exports). */
-    public static Map<String, String> metadata(Path file) {
-        return Safetensors.read(file).metadata();
     }
 }

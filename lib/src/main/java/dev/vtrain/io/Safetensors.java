@@ -60,10 +60,15 @@ public final class Safetensors {
      */
     // A data carrier: arrays are shared on purpose (large, read-only); equality is identity.
     @SuppressWarnings("ArrayRecordComponent")
-    public record Tensor(String name, String dtype, int[] shape, float[] data) {
+    public record Entry(String name, String dtype, int[] shape, float[] data) {
         /** A float32 tensor. */
-        public static Tensor f32(String name, int[] shape, float[] data) {
-            return new Tensor(name, "F32", shape, data);
+        public static Entry f32(String name, int[] shape, float[] data) {
+            return new Entry(name, "F32", shape, data);
+        }
+
+        /** An entry written as int64 (values must be whole numbers), e.g. a step counter. */
+        public static Entry i64(String name, int[] shape, float[] data) {
+            return new Entry(name, "I64", shape, data);
         }
     }
 
@@ -73,7 +78,7 @@ public final class Safetensors {
      * @param tensors tensors by name, in data order
      * @param metadata the {@code __metadata__} map (empty if absent)
      */
-    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+    public record Contents(Map<String, Entry> tensors, Map<String, String> metadata) {}
 
     @SuppressWarnings("ArrayRecordComponent") // internal carrier, never compared
     private record Spec(String name, String dtype, int[] shape, long begin, long end) {}
@@ -212,11 +217,11 @@ public final class Safetensors {
                             + dataBytes
                             + " data bytes after the header");
         }
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, Entry> tensors = new LinkedHashMap<>();
         for (Spec s : specs) {
             tensors.put(
                     s.name(),
-                    new Tensor(s.name(), s.dtype(), s.shape(), decode(ch, 8 + n, s, source)));
+                    new Entry(s.name(), s.dtype(), s.shape(), decode(ch, 8 + n, s, source)));
         }
         return new Contents(tensors, metadata);
     }
@@ -310,14 +315,15 @@ public final class Safetensors {
         if (!s.dtype().equals("F32")
                 && !s.dtype().equals("F16")
                 && !s.dtype().equals("BF16")
-                && !s.dtype().equals("F64")) {
+                && !s.dtype().equals("F64")
+                && !s.dtype().equals("I64")) {
             throw new SafetensorsException(
                     source
                             + ": tensor '"
                             + s.name()
                             + "' has dtype "
                             + s.dtype()
-                            + "; only F32, F16, BF16 and F64 tensors can be loaded as weights");
+                            + "; only F32, F16, BF16, F64 and I64 tensors can be loaded");
         }
         float[] out = new float[(int) count];
         ByteBuffer buf =
@@ -337,6 +343,7 @@ public final class Safetensors {
                             case "F32" -> buf.getFloat();
                             case "F16" -> Float.float16ToFloat(buf.getShort());
                             case "BF16" -> Float.intBitsToFloat((buf.getShort() & 0xFFFF) << 16);
+                            case "I64" -> (float) buf.getLong();
                             default -> (float) buf.getDouble();
                         };
             }
@@ -355,14 +362,17 @@ public final class Safetensors {
         }
     }
 
-    /** Encodes tensors (as F32, in list order) and metadata into safetensors bytes. */
-    public static ByteBuffer[] encode(List<Tensor> tensors, Map<String, String> metadata) {
+    /**
+     * Encodes tensors (F32, or I64 for {@link Entry#i64} entries; in list order) and metadata into
+     * safetensors bytes.
+     */
+    public static ByteBuffer[] encode(List<Entry> tensors, Map<String, String> metadata) {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) {
             header.put("__metadata__", new LinkedHashMap<>(metadata));
         }
         long offset = 0;
-        for (Tensor t : tensors) {
+        for (Entry t : tensors) {
             long n = 1;
             for (int d : t.shape()) {
                 n = Math.multiplyExact(n, d);
@@ -384,11 +394,12 @@ public final class Safetensors {
                 shape.add((long) d);
             }
             Map<String, Object> spec = new LinkedHashMap<>();
-            spec.put("dtype", "F32");
+            int width = t.dtype().equals("I64") ? 8 : 4;
+            spec.put("dtype", width == 8 ? "I64" : "F32");
             spec.put("shape", shape);
-            spec.put("data_offsets", List.of(offset, offset + 4 * n));
+            spec.put("data_offsets", List.of(offset, offset + width * n));
             header.put(t.name(), spec);
-            offset += 4 * n;
+            offset += width * n;
         }
         byte[] json = Json.writeCompact(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
@@ -399,15 +410,21 @@ public final class Safetensors {
         }
         ByteBuffer data =
                 ByteBuffer.allocate(Math.toIntExact(offset)).order(ByteOrder.LITTLE_ENDIAN);
-        for (Tensor t : tensors) {
-            data.asFloatBuffer().put(t.data());
-            data.position(data.position() + 4 * t.data().length);
+        for (Entry t : tensors) {
+            if (t.dtype().equals("I64")) {
+                for (float v : t.data()) {
+                    data.putLong((long) v);
+                }
+            } else {
+                data.asFloatBuffer().put(t.data());
+                data.position(data.position() + 4 * t.data().length);
+            }
         }
         return new ByteBuffer[] {head.flip(), data.flip()};
     }
 
     /** Writes tensors and metadata atomically (temporary file, fsync, rename, directory fsync). */
-    public static void write(Path file, List<Tensor> tensors, Map<String, String> metadata)
+    public static void write(Path file, List<Entry> tensors, Map<String, String> metadata)
             throws IOException {
         AtomicWrite.write(file, encode(tensors, metadata));
     }

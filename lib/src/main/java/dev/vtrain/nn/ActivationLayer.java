@@ -1,10 +1,15 @@
 package dev.vtrain.nn;
 
 import dev.vtrain.backend.Activation;
-import dev.vtrain.backend.Backend;
+import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.Tensor;
+import java.util.Locale;
 
-/** An element-wise activation; backward uses the forward output, so it needs no extra cache. */
+/**
+ * An element-wise activation on any shape; backward uses the forward output, so it needs neither
+ * the input nor a cache. {@link Sequential} fuses one that follows a {@link Linear} into the
+ * Linear's GEMM epilogue.
+ */
 public abstract class ActivationLayer implements Layer {
     private final Activation function;
 
@@ -18,21 +23,25 @@ public abstract class ActivationLayer implements Layer {
     }
 
     @Override
-    public int outFeatures(int inFeatures) {
-        return inFeatures;
+    public Shape outputShape(Shape input) {
+        return input;
     }
 
     @Override
-    public void forward(Backend backend, Tensor input, Tensor output, boolean training) {
-        backend.activation(function, input, output);
+    public void forward(Step step, Tensor x, Tensor y) {
+        step.backend().activation(function, x, y);
     }
 
     @Override
-    public void backward(
-            Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
-        if (gradInput != null) {
-            backend.activationBackward(function, output, gradOutput, gradInput);
+    public void backward(Step step, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        if (dx != null) {
+            step.backend().activationBackward(function, y, dy, dx);
         }
+    }
+
+    @Override
+    public boolean needsInputInBackward() {
+        return false;
     }
 
     /** The layer for an activation function. */
@@ -42,6 +51,11 @@ public abstract class ActivationLayer implements Layer {
             case SIGMOID -> new Sigmoid();
             case TANH -> new Tanh();
         };
+    }
+
+    @Override
+    public LayerSpec spec() {
+        return LayerSpec.of(function.name().toLowerCase(Locale.ROOT));
     }
 
     @Override

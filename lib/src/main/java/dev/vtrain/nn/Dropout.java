@@ -1,22 +1,23 @@
 package dev.vtrain.nn;
 
-import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.DropoutHash;
+import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.SlabPlan;
 import dev.vtrain.tensor.Tensor;
+import java.util.Map;
 
 /**
- * Inverted dropout as PyTorch's {@code nn.Dropout(p)}: in training, each element is zeroed with
- * probability p and the survivors are scaled by 1 / (1 - p), so the expectation is unchanged; in
- * evaluation it is the identity. Masks come from {@link DropoutHash} keyed by the layer's seed and
- * a counter of training forwards, so a run is reproducible from its seed and the counter is all the
- * state a checkpoint needs.
+ * Inverted dropout as PyTorch's {@code nn.Dropout(p)}, on any shape: in training, each element is
+ * zeroed with probability p and the survivors are scaled by 1 / (1 - p), so the expectation is
+ * unchanged; in evaluation it is the identity. Masks come from {@link DropoutHash} keyed by the
+ * layer's seed and a counter of training forwards ({@link RandomCounter}), so a run is reproducible
+ * from its seed and the counter is all the state a checkpoint needs.
  */
 public final class Dropout implements Layer {
     private final float p;
     private SlabPlan.Slot mask;
+    private RandomCounter draws;
     private long seed;
-    private long draws;
     private boolean lastWasTraining;
 
     /**
@@ -38,52 +39,49 @@ public final class Dropout implements Layer {
     }
 
     @Override
-    public int outFeatures(int inFeatures) {
-        return inFeatures;
+    public Shape outputShape(Shape input) {
+        return input;
     }
 
     @Override
-    public void declare(LayerPlan plan, int inFeatures) {
-        mask = plan.cache("dropout_mask", inFeatures);
+    public void declare(Plan plan, Shape input) {
+        mask = plan.activation("dropout_mask", input);
+        draws = plan.counter("dropout");
         seed = plan.seed();
     }
 
-    /** Masks drawn so far (the layer's random state). */
-    public long draws() {
-        return draws;
-    }
-
-    /** Restores the random state saved from {@link #draws()}. */
-    public void draws(long value) {
-        if (value < 0) {
-            throw new IllegalArgumentException("Invalid dropout draw count " + value);
+    @Override
+    public void forward(Step step, Tensor x, Tensor y) {
+        lastWasTraining = step.training() && p > 0f;
+        if (!lastWasTraining) {
+            step.backend().copy(x, y);
+            return;
         }
-        draws = value;
+        Tensor m = step.get(mask);
+        step.backend().dropoutMask(m, p, DropoutHash.key(seed, draws.next()));
+        step.backend().multiply(x, m, y);
     }
 
     @Override
-    public void forward(Backend backend, Tensor input, Tensor output, boolean training) {
-        lastWasTraining = training && p > 0f;
-        if (!lastWasTraining) {
-            backend.copy(input, output);
+    public void backward(Step step, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        if (dx == null) {
             return;
         }
-        Tensor m = mask.tensor().firstRows(input.rows());
-        backend.dropoutMask(m, p, DropoutHash.key(seed, draws++));
-        backend.multiply(input, m, output);
+        if (!lastWasTraining) {
+            step.backend().copy(dy, dx);
+            return;
+        }
+        step.backend().multiply(dy, step.get(mask), dx);
     }
 
     @Override
-    public void backward(
-            Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
-        if (gradInput == null) {
-            return;
-        }
-        if (!lastWasTraining) {
-            backend.copy(gradOutput, gradInput);
-            return;
-        }
-        backend.multiply(gradOutput, mask.tensor().firstRows(gradOutput.rows()), gradInput);
+    public boolean needsInputInBackward() {
+        return false;
+    }
+
+    @Override
+    public LayerSpec spec() {
+        return LayerSpec.of("dropout", Map.of("p", (double) p));
     }
 
     @Override

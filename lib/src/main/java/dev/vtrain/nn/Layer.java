@@ -1,33 +1,48 @@
 package dev.vtrain.nn;
 
-import dev.vtrain.backend.Backend;
+import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.Tensor;
 
 /**
- * One stage of a network. Lifecycle: constructed with hyperparameters only; {@link #outFeatures}
- * and {@link #declare} are called once when a {@link Model} is built (shapes and parameters); then
- * {@link #forward} and {@link #backward} run every step on tensors the model owns. Inputs and
- * outputs are (batch × features) matrices; batch may be anything up to the model's maximum.
+ * One node of a network: a leaf such as {@link Linear} or a container such as {@link Sequential} or
+ * {@link Residual}. Lifecycle: constructed with hyperparameters only; when a {@link Model} is
+ * built, {@link #outputShape} checks the input shape and {@link #declare} asks a {@link Plan} for
+ * parameters, buffers and memory; then {@link #forward} and {@link #backward} run every step on
+ * tensors the model owns. A layer instance belongs to at most one model.
+ *
+ * <p>Tensors are batches: {@code (batch, sample shape…)} with batch up to the model's maximum.
+ * Images are {@code (C, H, W)} samples stored channels-last (H·W rows of C values); every other
+ * shape is stored row-major as written.
  */
 public interface Layer {
     /**
-     * Output features for {@code inFeatures} input features.
+     * The sample shape this layer produces from {@code input}.
      *
-     * @throws IllegalArgumentException if this layer cannot take that input
+     * @throws IllegalArgumentException if the layer cannot take that input; the message names the
+     *     layer, the expected and the given shape
      */
-    int outFeatures(int inFeatures);
+    Shape outputShape(Shape input);
 
-    /** Declares this layer's parameters (none by default). Called once, before allocation. */
-    default void declare(LayerPlan plan, int inFeatures) {}
+    /** Declares parameters, buffers and memory (nothing by default). Called once, at build. */
+    default void declare(Plan plan, Shape input) {}
 
-    /** Overwrites {@code output} (batch × out) from {@code input} (batch × in). */
-    void forward(Backend backend, Tensor input, Tensor output, boolean training);
+    /** Overwrites {@code y} from {@code x}; may update buffers in training mode. */
+    void forward(Step step, Tensor x, Tensor y);
 
     /**
-     * Back-propagates {@code gradOutput} (batch × out): accumulates into parameter gradients and,
-     * when {@code gradInput} is not null, overwrites it (batch × in). {@code input} and {@code
-     * output} are the tensors of the matching forward call.
+     * Back-propagates {@code dy}: writes this layer's parameter gradients (overwriting or
+     * accumulating as each {@link ParameterUse#beta} says, skipping frozen ones) and, when {@code
+     * dx} is not null, overwrites {@code dx}. {@code x} and {@code y} are the tensors of the
+     * matching forward call ({@code x} may be null when a container did not keep it; layers that
+     * read {@code x} in backward say so through {@link #needsInputInBackward()}).
      */
-    void backward(
-            Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput);
+    void backward(Step step, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    /** Whether {@link #backward} reads {@code x} (true unless a layer says otherwise). */
+    default boolean needsInputInBackward() {
+        return true;
+    }
+
+    /** The layer as data, for model files. */
+    LayerSpec spec();
 }

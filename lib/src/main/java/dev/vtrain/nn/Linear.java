@@ -1,24 +1,23 @@
 package dev.vtrain.nn;
 
 import dev.vtrain.backend.Activation;
-import dev.vtrain.backend.Backend;
+import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * Fully connected layer {@code y = x · Wᵀ + b}, as PyTorch's {@code nn.Linear}: weight of shape
- * {@code (outFeatures, inFeatures)}, bias {@code (outFeatures)}, both initialised uniform in
- * ±1/√inFeatures (PyTorch's Kaiming-uniform with a = √5).
+ * Fully connected layer {@code y = x · Wᵀ + b} on the last dimension, as PyTorch's {@code
+ * nn.Linear}: input {@code (*, in)}, output {@code (*, out)}; weight of shape {@code (out, in)},
+ * bias {@code (out)}, both initialised uniform in ±1/√in (PyTorch's Kaiming-uniform with a = √5).
+ * Image-shaped input {@code (C, H, W)} is refused (PyTorch would act on W; flatten first).
  */
 public final class Linear implements Layer {
     private final int inFeatures;
     private final int outFeatures;
     private final boolean bias;
-    private Parameter weight;
-    private Parameter biasParam;
-    private boolean frozen;
-    // Set when the layer is frozen: its gradients may still hold values from before, which an
-    // overwriting backward pass (which skips frozen layers) must clear once.
-    private boolean staleGradients;
+    private ParameterUse weight;
+    private ParameterUse biasParam;
 
     /** {@code Linear(inFeatures, outFeatures)} with a bias. */
     public Linear(int inFeatures, int outFeatures) {
@@ -49,34 +48,19 @@ public final class Linear implements Layer {
         return inFeatures;
     }
 
-    @Override
-    public int outFeatures(int in) {
-        if (in != inFeatures) {
-            throw new IllegalArgumentException(
-                    this + ": expected input (*, " + inFeatures + ") but got (*, " + in + ")");
-        }
-        return outFeatures;
-    }
-
     /** Output features. */
     public int outFeatures() {
         return outFeatures;
     }
 
     /**
-     * Freezes or unfreezes the layer: a frozen layer computes no parameter gradients (they stay
-     * zero) and optimizers leave its parameters alone. Set before creating the optimizer.
+     * The weight parameter, for tying it to another layer ({@link Plan#use}).
+     *
+     * @throws IllegalStateException before the layer is part of a built model
      */
-    public void frozen(boolean value) {
-        if (value && !frozen) {
-            staleGradients = true;
-        }
-        frozen = value;
-    }
-
-    /** Whether the layer is frozen. */
-    public boolean frozen() {
-        return frozen;
+    public Parameter weight() {
+        checkBuilt();
+        return weight.parameter();
     }
 
     /** Whether the layer has a bias. */
@@ -85,11 +69,25 @@ public final class Linear implements Layer {
     }
 
     @Override
-    public void declare(LayerPlan plan, int in) {
+    public Shape outputShape(Shape input) {
+        if (input.rank() > 2 || input.last() != inFeatures) {
+            throw new IllegalArgumentException(
+                    this
+                            + ": expected input (*, "
+                            + inFeatures
+                            + ") of rank 1 or 2 but got "
+                            + input
+                            + (input.rank() > 2 ? " (add flatten before it)" : ""));
+        }
+        return input.withLast(outFeatures);
+    }
+
+    @Override
+    public void declare(Plan plan, Shape input) {
         ParameterInit init = ParameterInit.uniform(1.0 / Math.sqrt(inFeatures));
-        weight = plan.add("weight", init, outFeatures, inFeatures);
+        weight = plan.param("weight", init, outFeatures, inFeatures);
         if (bias) {
-            biasParam = plan.add("bias", init, outFeatures);
+            biasParam = plan.param("bias", init, outFeatures);
         }
     }
 
@@ -100,70 +98,72 @@ public final class Linear implements Layer {
     }
 
     @Override
-    public void forward(Backend backend, Tensor input, Tensor output, boolean training) {
-        forward(backend, input, output, null);
+    public void forward(Step step, Tensor x, Tensor y) {
+        forward(step, x, y, null);
     }
 
     /**
-     * Forward with an activation fused in: overwrites {@code output} (batch × out) with {@code
-     * f(input · Wᵀ + b)}; {@code f} may be null. Used by {@link Model} for a Linear followed by an
-     * activation layer; the pre-activation is then never stored.
+     * Forward with an activation fused in: overwrites {@code y} with {@code f(x · Wᵀ + b)}; {@code
+     * f} may be null. {@link Sequential} uses it for a Linear followed by an activation; the
+     * pre-activation is then never stored.
      */
-    public void forward(Backend backend, Tensor input, Tensor output, Activation f) {
+    void forward(Step step, Tensor x, Tensor y, Activation f) {
         checkBuilt();
-        backend.linear(output, input, weight.value(), bias ? biasParam.value() : null, f);
+        step.backend()
+                .linear(
+                        y.matrix(outFeatures),
+                        x.matrix(inFeatures),
+                        weight.value(),
+                        bias ? biasParam.value() : null,
+                        f);
     }
 
     @Override
-    public void backward(
-            Backend backend, Tensor input, Tensor output, Tensor gradOutput, Tensor gradInput) {
-        backward(backend, input, gradOutput, gradInput, true, false);
+    public void backward(Step step, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        backward(step, x, dy, dx, false);
     }
 
     /**
-     * Back-propagates {@code gradOutput} (batch × out): dW = dYᵀ · x and db = Σ_rows dY are
-     * accumulated into the parameter gradients when {@code accumulate}, written over them otherwise
-     * (db is left alone when {@code biasGradDone}: the caller computed it, fused into the
-     * activation backward above). {@code gradInput} (batch × in), when not null, is overwritten
-     * with dY · W. A frozen layer does only the last.
+     * Back-propagates {@code dy}: dW = dYᵀ · x and db = Σ_rows dY (db skipped when {@code
+     * biasGradDone}: the activation above computed it); {@code dx}, when not null, is overwritten
+     * with dY · W. Frozen parameters get no gradient work.
      */
-    public void backward(
-            Backend backend,
-            Tensor input,
-            Tensor gradOutput,
-            Tensor gradInput,
-            boolean accumulate,
-            boolean biasGradDone) {
+    void backward(Step step, Tensor x, Tensor dy, Tensor dx, boolean biasGradDone) {
         checkBuilt();
-        float beta = accumulate ? 1f : 0f;
-        if (!frozen) {
-            backend.gemm(weight.grad(), gradOutput, true, input, false, 1f, beta);
-            if (bias && !biasGradDone) {
-                backend.sumRows(gradOutput, biasParam.grad(), beta);
-            }
-        } else if (!accumulate) {
-            clearStaleGradients(backend);
+        Tensor g = dy.matrix(outFeatures);
+        if (!weight.frozen()) {
+            step.backend()
+                    .gemm(
+                            weight.grad(),
+                            g,
+                            true,
+                            x.matrix(inFeatures),
+                            false,
+                            1f,
+                            weight.beta(step));
         }
-        if (gradInput != null) {
-            backend.gemm(gradInput, gradOutput, false, weight.value(), false, 1f, 0f);
+        if (bias && !biasGradDone && !biasParam.frozen()) {
+            step.backend().sumRows(g, biasParam.grad(), biasParam.beta(step));
+        }
+        if (dx != null) {
+            step.backend().gemm(dx.matrix(inFeatures), g, false, weight.value(), false, 1f, 0f);
         }
     }
 
-    /** Zeroes a frozen layer's gradients once after it was frozen (no-op otherwise). */
-    void clearStaleGradients(Backend backend) {
-        if (frozen && staleGradients) {
-            backend.fill(weight.grad(), 0f);
-            if (bias) {
-                backend.fill(biasParam.grad(), 0f);
-            }
-            staleGradients = false;
-        }
+    /**
+     * The bias use when it exists and is trainable (its gradient may be fused above), else null.
+     */
+    ParameterUse trainableBias() {
+        return bias && !biasParam.frozen() ? biasParam : null;
     }
 
-    /** The bias gradient (out), or null without a bias. */
-    Tensor biasGradient() {
-        checkBuilt();
-        return bias ? biasParam.grad() : null;
+    @Override
+    public LayerSpec spec() {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("in_features", (long) inFeatures);
+        a.put("out_features", (long) outFeatures);
+        a.put("bias", bias);
+        return LayerSpec.of("linear", a);
     }
 
     @Override

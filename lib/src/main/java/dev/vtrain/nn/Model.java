@@ -1,95 +1,119 @@
 package dev.vtrain.nn;
 
-import dev.vtrain.backend.Activation;
 import dev.vtrain.backend.Backend;
+import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.SlabPlan;
 import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A {@link Sequential} network built for a backend and a maximum batch size. Building plans and
- * allocates everything once: a parameter slab, a gradient slab of the same layout and an activation
- * slab (each layer's output and the gradient with respect to it, {@code maxBatch} rows). Smaller
- * batches use row views of the same buffers; nothing is allocated per step. The model owns its
- * slabs and frees them on {@link #close()}.
+ * A network (its root {@link Layer}) built for a backend, an input sample shape and a maximum batch
+ * size. Building plans and allocates everything once: a parameter slab, a gradient slab of the same
+ * layout, a buffer slab (batch-norm statistics), an activation slab (what layers keep from forward
+ * to backward) and one overlaid scratch slab. Smaller batches use prefix views of the same memory;
+ * nothing is allocated per step. The model knows no concrete layer type: containers and layers do
+ * their own work through the {@link Plan} and {@link Step}. It owns its slabs and frees them on
+ * {@link #close()}.
  *
  * <p>Not thread-safe: one training or evaluation loop at a time.
  */
 public final class Model implements AutoCloseable {
-    private final Sequential network;
+    private final Layer root;
     private final Backend backend;
-    private final int inFeatures;
-    private final int outFeatures;
+    private final Shape inputShape;
+    private final Shape outputShape;
     private final int maxBatch;
     private final List<Parameter> parameters;
-    private final Tensor[] outputs;
-    private final Tensor[] gradients;
+    private final Parameter[] parameterArray;
+    private final List<Buffer> buffers;
+    private final List<RandomCounter> counters;
+    private final Map<String, Parameter> byName = new HashMap<>();
+    private final Map<String, Buffer> buffersByName = new HashMap<>();
+    private final SlabPlan.Slot output;
+    private final SlabPlan.Slot outputGrad;
     private final Tensor parameterSlab;
     private final Tensor gradientSlab;
+    private final Tensor bufferSlab;
+    private final Step step;
     private final List<Storage> storages = new ArrayList<>();
     private boolean closed;
 
-    private Model(Sequential network, int inFeatures, int maxBatch, Backend backend, long seed) {
-        if (inFeatures <= 0) {
-            throw new IllegalArgumentException(
-                    "Invalid input features: " + inFeatures + " (must be > 0)");
-        }
+    private Model(Layer root, Shape input, int maxBatch, Backend backend, long seed) {
         if (maxBatch <= 0) {
             throw new IllegalArgumentException(
                     "Invalid maximum batch size: " + maxBatch + " (must be > 0)");
         }
-        this.network = network;
+        this.root = root;
         this.backend = backend;
-        this.inFeatures = inFeatures;
+        this.inputShape = input;
         this.maxBatch = maxBatch;
-        List<Layer> layers = network.layers();
-        SlabPlan activations = new SlabPlan();
-        LayerPlan params = new LayerPlan(activations, maxBatch, seed);
-        SlabPlan.Slot[] out = new SlabPlan.Slot[layers.size()];
-        SlabPlan.Slot[] grad = new SlabPlan.Slot[layers.size()];
-        int features = inFeatures;
-        for (int i = 0; i < layers.size(); i++) {
-            Layer layer = layers.get(i);
-            int next = layer.outFeatures(features);
-            params.layer(i);
-            layer.declare(params, features);
-            out[i] = activations.add(i + ".output", maxBatch, next);
-            grad[i] = activations.add(i + ".grad", maxBatch, next);
-            features = next;
+        this.outputShape = root.outputShape(input);
+        Plan.Context ctx = new Plan.Context(backend, maxBatch, seed);
+        Plan plan = new Plan(ctx, "");
+        plan.enter(root);
+        root.declare(plan, input);
+        this.output = plan.activation("output", outputShape);
+        this.outputGrad = plan.activation("output.grad", outputShape);
+        this.parameters = List.copyOf(ctx.parameters);
+        this.parameterArray = parameters.toArray(Parameter[]::new);
+        this.buffers = List.copyOf(ctx.bufferList);
+        this.counters = List.copyOf(ctx.counters);
+        // The last use declared is the first one backward reaches: it overwrites the gradient.
+        Map<Parameter, ParameterUse> last = new HashMap<>();
+        for (ParameterUse u : ctx.uses) {
+            last.put(u.parameter(), u);
         }
-        this.outFeatures = features;
-        this.parameters = List.copyOf(params.parameters());
+        for (ParameterUse u : ctx.uses) {
+            u.firstInBackwardOrder(last.get(u.parameter()) == u);
+        }
+        for (Parameter p : parameters) {
+            byName.put(p.name(), p);
+        }
+        for (Buffer b : buffers) {
+            buffersByName.put(b.name(), b);
+        }
         try {
-            storages.add(params.values().allocate(backend::allocate));
-            storages.add(params.grads().allocate(backend::allocate));
-            storages.add(activations.allocate(backend::allocate));
+            storages.add(ctx.values.allocate(backend::allocate));
+            storages.add(ctx.grads.allocate(backend::allocate));
+            storages.add(ctx.buffers.allocate(backend::allocate));
+            storages.add(ctx.activations.allocate(backend::allocate));
+            storages.add(ctx.scratch.allocate(backend::allocate));
         } catch (RuntimeException | OutOfMemoryError e) {
             storages.forEach(Storage::close);
             throw e;
         }
-        this.parameterSlab = params.values().whole();
-        this.gradientSlab = params.grads().whole();
-        this.outputs = new Tensor[layers.size()];
-        this.gradients = new Tensor[layers.size()];
-        for (int i = 0; i < layers.size(); i++) {
-            outputs[i] = out[i].tensor();
-            gradients[i] = grad[i].tensor();
-        }
+        this.parameterSlab = ctx.values.whole();
+        this.gradientSlab = ctx.grads.whole();
+        this.bufferSlab = ctx.buffers.whole();
+        this.step = new Step(backend);
         initialise(seed);
     }
 
     /**
-     * Builds {@code network} for inputs of {@code inFeatures} features and batches of up to {@code
-     * maxBatch} rows, initialising parameters from {@code seed}.
+     * Builds {@code root} for samples of shape {@code input} and batches of up to {@code maxBatch},
+     * initialising parameters from {@code seed}.
      *
-     * @throws IllegalArgumentException if a layer rejects its input size or a size is not positive
+     * @throws IllegalArgumentException if a layer rejects its input shape (the message names the
+     *     layer and both shapes) or the batch size is not positive
      */
+    public static Model build(Layer root, Shape input, int maxBatch, Backend backend, long seed) {
+        return new Model(root, input, maxBatch, backend, seed);
+    }
+
+    /** {@link #build(Layer, Shape, int, Backend, long)} for vectors of {@code inFeatures}. */
     public static Model build(
             Sequential network, int inFeatures, int maxBatch, Backend backend, long seed) {
-        return new Model(network, inFeatures, maxBatch, backend, seed);
+        if (inFeatures <= 0) {
+            throw new IllegalArgumentException(
+                    "Invalid input features: " + inFeatures + " (must be > 0)");
+        }
+        return new Model(network, Shape.of(inFeatures), maxBatch, backend, seed);
     }
 
     private void initialise(long seed) {
@@ -97,13 +121,18 @@ public final class Model implements AutoCloseable {
         for (Parameter p : parameters) {
             float[] values = new float[Math.toIntExact(p.size())];
             p.init().fill(values, rng);
-            backend.upload(values, 0, p.value());
+            write(p.name(), values);
+        }
+        for (Buffer b : buffers) {
+            if (b.initial() != 0f) {
+                backend.fill(b.value(), b.initial());
+            }
         }
     }
 
-    /** The network this model was built from. */
-    public Sequential network() {
-        return network;
+    /** The root layer this model was built from. */
+    public Layer network() {
+        return root;
     }
 
     /** The backend all tensors of this model live in. */
@@ -111,14 +140,24 @@ public final class Model implements AutoCloseable {
         return backend;
     }
 
-    /** Input features. */
-    public int inFeatures() {
-        return inFeatures;
+    /** The shape of one input sample, e.g. {@code (1, 28, 28)}. */
+    public Shape inputShape() {
+        return inputShape;
     }
 
-    /** Output features (classes, or regression targets). */
+    /** The shape of one output sample, e.g. {@code (10,)}. */
+    public Shape outputShape() {
+        return outputShape;
+    }
+
+    /** Elements per input sample. */
+    public int inFeatures() {
+        return inputShape.size();
+    }
+
+    /** Elements per output sample (classes, or regression targets). */
     public int outFeatures() {
-        return outFeatures;
+        return outputShape.size();
     }
 
     /** Largest batch this model accepts. */
@@ -131,79 +170,74 @@ public final class Model implements AutoCloseable {
         return parameters;
     }
 
+    /** Buffers (non-trainable saved state) in declaration order. */
+    public List<Buffer> buffers() {
+        return buffers;
+    }
+
     /** The parameter with this name. */
     public Parameter parameter(String name) {
-        for (Parameter p : parameters) {
-            if (p.name().equals(name)) {
-                return p;
-            }
+        Parameter p = byName.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException(
+                    "No parameter named '" + name + "'; the model has " + parameters);
         }
-        throw new IllegalArgumentException(
-                "No parameter named '" + name + "'; the model has " + parameters);
+        return p;
     }
 
     /**
-     * Freezes the layers named by index ({@code "0"}) or by one of their parameters' names ({@code
-     * "0.weight"}); frozen layers get no gradient work and no optimizer updates. Call before
-     * creating the optimizer.
+     * Freezes parameters by name ({@code 0.weight}) or by layer path ({@code 0}, {@code 3.1}: every
+     * parameter under it); frozen parameters get no gradient work and no optimizer updates. Call
+     * before creating the optimizer.
      *
-     * @throws IllegalArgumentException for a name that matches no layer with parameters
+     * @throws IllegalArgumentException for a selector that matches no parameter
      */
-    public void freeze(java.util.Collection<String> selectors) {
-        for (String sel : selectors) {
-            String idx = sel.contains(".") ? sel.substring(0, sel.indexOf('.')) : sel;
-            int i;
-            try {
-                i = Integer.parseInt(idx.trim());
-            } catch (NumberFormatException e) {
-                i = -1;
+    public void freeze(Collection<String> selectors) {
+        for (String raw : selectors) {
+            String sel = raw.trim();
+            boolean any = false;
+            for (Parameter p : parameters) {
+                if (p.name().equals(sel) || p.name().startsWith(sel + ".")) {
+                    p.frozen(true);
+                    any = true;
+                }
             }
-            if (i < 0
-                    || i >= network.layers().size()
-                    || !(network.layers().get(i) instanceof Linear lin)) {
+            if (!any) {
                 throw new IllegalArgumentException(
                         "Cannot freeze '"
-                                + sel
+                                + raw
                                 + "': expected the index of a layer with"
                                 + " parameters or a parameter name; the model's parameters are "
                                 + parameters);
             }
-            lin.frozen(true);
         }
     }
 
-    /** Whether the parameter belongs to a frozen layer. */
-    public boolean isFrozen(Parameter p) {
-        int i = Integer.parseInt(p.name().substring(0, p.name().indexOf('.')));
-        return network.layers().get(i) instanceof Linear lin && lin.frozen();
-    }
-
-    /** Parameters of layers that are not frozen, in declaration order. */
+    /** Parameters that are not frozen, in declaration order. */
     public List<Parameter> trainableParameters() {
         List<Parameter> out = new ArrayList<>();
         for (Parameter p : parameters) {
-            if (!isFrozen(p)) {
+            if (!p.frozen()) {
                 out.add(p);
             }
         }
         return out;
     }
 
-    private int firstTrainableLayer() {
-        List<Layer> layers = network.layers();
-        for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i) instanceof Linear lin && !lin.frozen()) {
-                return i;
-            }
-        }
-        return layers.size();
-    }
-
-    /** Number of trainable scalars. */
+    /** Number of scalars in all parameters, frozen ones included. */
     public long parameterCount() {
         long n = 0;
         for (Parameter p : parameters) {
             n += p.size();
+        }
+        return n;
+    }
+
+    /** Number of scalars in trainable (not frozen) parameters. */
+    public long trainableParameterCount() {
+        long n = 0;
+        for (Parameter p : parameters) {
+            n += p.frozen() ? 0 : p.size();
         }
         return n;
     }
@@ -218,17 +252,36 @@ public final class Model implements AutoCloseable {
         return gradientSlab;
     }
 
-    private void checkInput(Tensor input) {
+    /** All buffers as one rank-1 tensor. */
+    public Tensor bufferSlab() {
+        return bufferSlab;
+    }
+
+    private Tensor checkInput(Tensor input) {
         checkOpen();
-        if (input.cols() != inFeatures || input.rows() > maxBatch || input.rows() == 0) {
+        if (input.size() != (long) input.rows() * inputShape.size()
+                || input.rows() > maxBatch
+                || input.rows() == 0) {
             throw new IllegalArgumentException(
                     "Model: expected input (1.."
                             + maxBatch
                             + ", "
-                            + inFeatures
-                            + ") but got "
-                            + Tensor.format(input.rows(), input.cols()));
+                            + inputShape.size()
+                            + ") or (1.."
+                            + maxBatch
+                            + ") × "
+                            + inputShape
+                            + " but got "
+                            + input);
         }
+        if (input.cols() != inputShape.size()) {
+            throw new IllegalArgumentException(
+                    "Model: expected "
+                            + inputShape.size()
+                            + " features per sample but got "
+                            + input);
+        }
+        return input.asBatch(inputShape);
     }
 
     private void checkOpen() {
@@ -238,38 +291,17 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Runs the network on {@code input} (batch × inFeatures); returns a view of the output (batch ×
-     * outFeatures), valid until the next forward call. {@code training} selects training behaviour
-     * for layers that have one (dropout).
+     * Runs the network on {@code input} ({@code batch × inFeatures}, or {@code batch} samples of
+     * {@link #inputShape()}); returns a view of the output ({@code batch} samples of {@link
+     * #outputShape()}), valid until the next forward call. {@code training} selects training
+     * behaviour (dropout, batch statistics and running-statistics updates) or evaluation behaviour.
      */
     public Tensor forward(Tensor input, boolean training) {
-        checkInput(input);
-        int rows = input.rows();
-        List<Layer> layers = network.layers();
-        Tensor x = input;
-        for (int i = 0; i < layers.size(); i++) {
-            if (fusedWithNext(i)) {
-                // Linear then activation in one call; the pre-activation is never stored.
-                Tensor y = outputs[i + 1].firstRows(rows);
-                Activation f = ((ActivationLayer) layers.get(i + 1)).function();
-                ((Linear) layers.get(i)).forward(backend, x, y, f);
-                x = y;
-                i++;
-                continue;
-            }
-            Tensor y = outputs[i].firstRows(rows);
-            layers.get(i).forward(backend, x, y, training);
-            x = y;
-        }
-        return x;
-    }
-
-    /** Whether layer i is a Linear whose forward pass also applies the activation layer i + 1. */
-    private boolean fusedWithNext(int i) {
-        List<Layer> layers = network.layers();
-        return i + 1 < layers.size()
-                && layers.get(i) instanceof Linear
-                && layers.get(i + 1) instanceof ActivationLayer;
+        Tensor x = checkInput(input);
+        step.set(x.rows(), training, false);
+        Tensor y = step.get(output);
+        root.forward(step, x, y);
+        return y;
     }
 
     /**
@@ -277,77 +309,50 @@ public final class Model implements AutoCloseable {
      * loss overwrites it, then {@link #backward} reads it.
      */
     public Tensor outputGradient(int rows) {
-        return gradients[gradients.length - 1].firstRows(rows);
+        return outputGrad.tensor().firstRows(rows);
     }
 
     /**
-     * Back-propagates the gradient in {@link #outputGradient(int)} through the network for the same
-     * {@code input} as the last {@link #forward}; accumulates into the gradient slab.
+     * Back-propagates the gradient in {@link #outputGradient(int)} for the same {@code input} as
+     * the last training {@link #forward}; accumulates into the gradient slab.
      */
     public void backward(Tensor input) {
         backward(input, true);
     }
 
     /**
-     * Back-propagates the gradient in {@link #outputGradient(int)} through the network for the same
-     * {@code input} as the last {@link #forward}. With {@code accumulate} the parameter gradients
-     * are added to; without, they are overwritten (no {@link #zeroGrad} needed first; frozen
-     * layers' gradients read as zero). An activation's backward pass computes the bias gradient of
-     * the Linear below it in the same pass.
+     * Back-propagates the gradient in {@link #outputGradient(int)} for the same {@code input} as
+     * the last {@link #forward}. With {@code accumulate} the parameter gradients are added to;
+     * without, they are overwritten (no {@link #zeroGrad} needed first; frozen parameters'
+     * gradients read as zero).
      */
     public void backward(Tensor input, boolean accumulate) {
-        checkInput(input);
-        int rows = input.rows();
-        List<Layer> layers = network.layers();
-        int first = firstTrainableLayer();
-        float beta = accumulate ? 1f : 0f;
-        for (int i = layers.size() - 1; i >= first && i >= 0; i--) {
-            Tensor in = i == 0 ? input : outputs[i - 1].firstRows(rows);
-            // Below the first trainable layer no gradient is needed, so none is propagated.
-            Tensor gradIn = i <= first ? null : gradients[i - 1].firstRows(rows);
-            Layer layer = layers.get(i);
-            if (layer instanceof Linear lin) {
-                boolean biasDone = i + 1 < layers.size() && biasGradientFused(i + 1, first);
-                lin.backward(
-                        backend, in, gradients[i].firstRows(rows), gradIn, accumulate, biasDone);
-            } else if (biasGradientFused(i, first)) {
-                Linear below = (Linear) layers.get(i - 1);
-                backend.activationBackwardWithBiasGrad(
-                        ((ActivationLayer) layer).function(),
-                        outputs[i].firstRows(rows),
-                        gradients[i].firstRows(rows),
-                        gradIn,
-                        below.biasGradient(),
-                        beta);
-            } else {
-                layer.backward(
-                        backend,
-                        in,
-                        outputs[i].firstRows(rows),
-                        gradients[i].firstRows(rows),
-                        gradIn);
-            }
-        }
-        if (!accumulate) {
-            for (int i = 0; i < first && i < layers.size(); i++) {
-                if (layers.get(i) instanceof Linear lin) {
-                    lin.clearStaleGradients(backend);
-                }
-            }
-        }
+        backward(input, accumulate, null);
     }
 
     /**
-     * Whether activation layer i computes the bias gradient of the trainable, biased Linear i - 1
-     * during its backward pass.
+     * As {@link #backward(Tensor, boolean)}, and when {@code gradInput} is not null also overwrites
+     * it with the gradient with respect to the input (same shape as {@code input}): for gradient
+     * checks, saliency maps or a model feeding another.
      */
-    private boolean biasGradientFused(int i, int first) {
-        List<Layer> layers = network.layers();
-        return i - 1 >= first
-                && layers.get(i) instanceof ActivationLayer
-                && layers.get(i - 1) instanceof Linear lin
-                && !lin.frozen()
-                && lin.hasBias();
+    public void backward(Tensor input, boolean accumulate, Tensor gradInput) {
+        Tensor x = checkInput(input);
+        Tensor dx = gradInput == null ? null : gradInput.asBatch(inputShape);
+        if (dx != null && dx.rows() != x.rows()) {
+            throw new IllegalArgumentException(
+                    "Model: the input gradient "
+                            + gradInput
+                            + " does not match the input "
+                            + input);
+        }
+        for (Parameter p : parameterArray) {
+            if (p.takeStaleGradient()) {
+                backend.fill(p.grad(), 0f);
+            }
+        }
+        boolean training = step.training();
+        step.set(x.rows(), training, accumulate);
+        root.backward(step, x, step.get(output), outputGrad.tensor().firstRows(x.rows()), dx);
     }
 
     /** Overwrites every gradient with zero (one fill over the gradient slab). */
@@ -358,13 +363,11 @@ public final class Model implements AutoCloseable {
 
     /** The random state of every layer that has one (dropout draw counters), in layer order. */
     public long[] randomState() {
-        List<Long> draws = new ArrayList<>();
-        for (Layer l : network.layers()) {
-            if (l instanceof Dropout d) {
-                draws.add(d.draws());
-            }
+        long[] s = new long[counters.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = counters.get(i).value();
         }
-        return draws.stream().mapToLong(Long::longValue).toArray();
+        return s;
     }
 
     /**
@@ -373,49 +376,91 @@ public final class Model implements AutoCloseable {
      * @throws IllegalArgumentException if the count does not match the model's random layers
      */
     public void restoreRandomState(long[] state) {
-        int i = 0;
-        for (Layer l : network.layers()) {
-            if (l instanceof Dropout) {
-                i++;
-            }
-        }
-        if (i != state.length) {
+        if (state.length != counters.size()) {
             throw new IllegalArgumentException(
-                    "The model has " + i + " dropout layers but the state has " + state.length);
+                    "The model has "
+                            + counters.size()
+                            + " dropout layers but the state has "
+                            + state.length);
         }
-        i = 0;
-        for (Layer l : network.layers()) {
-            if (l instanceof Dropout d) {
-                d.draws(state[i++]);
-            }
+        for (int i = 0; i < state.length; i++) {
+            counters.get(i).value(state[i]);
         }
     }
 
-    /** Copies a parameter's values to the host (row-major, PyTorch layout). */
+    /**
+     * Copies a parameter's or buffer's values to the host in PyTorch's layout (row-major in its
+     * {@code shape()}).
+     *
+     * @throws IllegalArgumentException if the name is unknown
+     */
     public float[] read(String name) {
+        Buffer b = buffersByName.get(name);
+        if (b != null) {
+            float[] out = new float[Math.toIntExact(b.size())];
+            backend.download(b.value(), out, 0);
+            return out;
+        }
         Parameter p = parameter(name);
-        float[] out = new float[Math.toIntExact(p.size())];
-        backend.download(p.value(), out, 0);
+        float[] slab = new float[Math.toIntExact(p.size())];
+        backend.download(p.value(), slab, 0);
+        if (p.layout().equals(StorageLayout.IDENTITY)) {
+            return slab;
+        }
+        float[] out = new float[slab.length];
+        p.layout().toFile(slab, out);
         return out;
     }
 
     /**
-     * Overwrites a parameter's values.
+     * Overwrites a parameter's or buffer's values, given in PyTorch's layout.
      *
      * @throws IllegalArgumentException if the name is unknown or the length is wrong
      */
     public void write(String name, float[] values) {
+        Buffer b = buffersByName.get(name);
+        if (b != null) {
+            if (values.length != b.size()) {
+                throw new IllegalArgumentException(
+                        "Buffer " + b + " has " + b.size() + " elements, got " + values.length);
+            }
+            backend.upload(values, 0, b.value());
+            return;
+        }
         Parameter p = parameter(name);
         if (values.length != p.size()) {
             throw new IllegalArgumentException(
                     "Parameter " + p + " has " + p.size() + " elements, got " + values.length);
         }
-        backend.upload(values, 0, p.value());
+        float[] slab = values;
+        if (!p.layout().equals(StorageLayout.IDENTITY)) {
+            slab = new float[values.length];
+            p.layout().toStorage(values, slab);
+        }
+        backend.upload(slab, 0, p.value());
+    }
+
+    /** Copies a parameter's gradient to the host in PyTorch's layout (as {@link #read}). */
+    public float[] readGradient(String name) {
+        Parameter p = parameter(name);
+        float[] slab = new float[Math.toIntExact(p.size())];
+        backend.download(p.grad(), slab, 0);
+        if (p.layout().equals(StorageLayout.IDENTITY)) {
+            return slab;
+        }
+        float[] out = new float[slab.length];
+        p.layout().toFile(slab, out);
+        return out;
+    }
+
+    /** Whether the model has a parameter or buffer with this name. */
+    public boolean has(String name) {
+        return byName.containsKey(name) || buffersByName.containsKey(name);
     }
 
     @Override
     public String toString() {
-        return network.toString();
+        return root.toString();
     }
 
     /** Frees the model's slabs. Idempotent. */

@@ -42,8 +42,26 @@ public final class SlabPlan {
     }
 
     private final List<Slot> slots = new ArrayList<>();
+    private final boolean overlay;
     private long elements;
     private Storage storage;
+
+    /** A plan that places tensors one after the other. */
+    public SlabPlan() {
+        this(false);
+    }
+
+    private SlabPlan(boolean overlay) {
+        this.overlay = overlay;
+    }
+
+    /**
+     * A plan that places every tensor at offset 0, so the slab is as large as its largest tensor:
+     * for scratch that is only live within one call.
+     */
+    public static SlabPlan overlaid() {
+        return new SlabPlan(true);
+    }
 
     /** Adds a tensor of the given shape to the plan. */
     public Slot add(String name, int... shape) {
@@ -58,9 +76,47 @@ public final class SlabPlan {
             }
             n = Math.multiplyExact(n, d);
         }
+        if (overlay) {
+            Slot slot = new Slot(name, shape.clone(), 0);
+            slots.add(slot);
+            elements = Math.max(elements, roundUp(n));
+            return slot;
+        }
         Slot slot = new Slot(name, shape.clone(), elements);
         slots.add(slot);
         elements = Math.addExact(elements, roundUp(n));
+        return slot;
+    }
+
+    /**
+     * A second slot over the memory of {@code base} with another shape of at most as many elements
+     * (e.g. one buffer reused for gradients of differently shaped layers).
+     *
+     * @throws IllegalArgumentException if the shape needs more elements than {@code base} has
+     */
+    public Slot alias(Slot base, String name, int... shape) {
+        if (storage != null) {
+            throw new IllegalStateException("Slab already allocated; cannot add " + name);
+        }
+        long n = 1;
+        long b = 1;
+        for (int d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        for (int d : base.shape) {
+            b = Math.multiplyExact(b, d);
+        }
+        if (n > b || !slots.contains(base)) {
+            throw new IllegalArgumentException(
+                    "Cannot alias "
+                            + name
+                            + Tensor.format(shape)
+                            + " onto "
+                            + base.name
+                            + Tensor.format(base.shape));
+        }
+        Slot slot = new Slot(name, shape.clone(), base.offset);
+        slots.add(slot);
         return slot;
     }
 

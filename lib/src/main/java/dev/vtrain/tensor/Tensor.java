@@ -1,7 +1,6 @@
 package dev.vtrain.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /**
  * A contiguous, row-major float32 view of part of a {@link Storage}: storage, element offset and
@@ -21,6 +20,7 @@ public final class Tensor {
     private final long size;
     private final long cols;
     private Tensor[] rowViews;
+    private Tensor[] reshaped;
 
     private Tensor(Storage storage, long offset, int[] shape) {
         this.storage = storage;
@@ -97,16 +97,6 @@ public final class Tensor {
         return shape.clone();
     }
 
-    /** Number of dimensions. */
-    public int rank() {
-        return shape.length;
-    }
-
-    /** Size of dimension {@code i}. */
-    public int dim(int i) {
-        return shape[i];
-    }
-
     /** Total number of elements. */
     public long size() {
         return size;
@@ -148,9 +138,91 @@ public final class Tensor {
         return view;
     }
 
-    /** True when both tensors have the same shape. */
-    public boolean sameShape(Tensor other) {
-        return Arrays.equals(shape, other.shape);
+    /**
+     * A view of the same elements as a matrix of {@code size / cols} rows by {@code cols} columns,
+     * e.g. {@code (B, T, C)} as {@code (B·T, C)} for an operation on the last dimension. Returns
+     * this tensor when it already is that matrix; other views are cached (a few per tensor), so a
+     * training loop allocates nothing after its first steps.
+     *
+     * @throws IllegalArgumentException if {@code cols} does not divide the element count
+     */
+    public Tensor matrix(int cols) {
+        if (cols <= 0 || size % cols != 0) {
+            throw new IllegalArgumentException(
+                    "Cannot view a tensor of shape " + format(shape) + " as rows of " + cols);
+        }
+        if (shape.length == 2 && shape[1] == cols) {
+            return this;
+        }
+        return cached(Math.toIntExact(size / cols), cols);
+    }
+
+    /**
+     * A view of the same elements with {@code rows} first and the sample shape after, e.g. a (B,
+     * 784) batch as (B, 1, 28, 28). Cached like {@link #matrix(int)}.
+     *
+     * @throws IllegalArgumentException if the element counts differ
+     */
+    public Tensor asBatch(Shape sample) {
+        if ((long) rows() * sample.size() != size) {
+            throw new IllegalArgumentException(
+                    "Cannot view a tensor of shape "
+                            + format(shape)
+                            + " as "
+                            + rows()
+                            + " samples of shape "
+                            + sample);
+        }
+        if (shape.length == sample.rank() + 1) {
+            boolean same = true;
+            for (int i = 0; i < sample.rank(); i++) {
+                same &= shape[i + 1] == sample.dim(i);
+            }
+            if (same) {
+                return this;
+            }
+        }
+        if (reshaped != null) {
+            for (Tensor t : reshaped) {
+                if (t != null && t.shape.length == sample.rank() + 1 && t.rows() == rows()) {
+                    boolean same = true;
+                    for (int i = 0; i < sample.rank(); i++) {
+                        same &= t.shape[i + 1] == sample.dim(i);
+                    }
+                    if (same) {
+                        return t;
+                    }
+                }
+            }
+        }
+        return remember(new Tensor(storage, offset, sample.withBatch(rows())));
+    }
+
+    private Tensor cached(int rows, int cols) {
+        if (reshaped != null) {
+            for (Tensor t : reshaped) {
+                if (t != null && t.shape.length == 2 && t.shape[0] == rows && t.shape[1] == cols) {
+                    return t;
+                }
+            }
+        }
+        return remember(new Tensor(storage, offset, new int[] {rows, cols}));
+    }
+
+    private Tensor remember(Tensor view) {
+        if (reshaped == null) {
+            reshaped = new Tensor[4];
+        }
+        for (int i = 0; i < reshaped.length; i++) {
+            if (reshaped[i] == null) {
+                reshaped[i] = view;
+                return view;
+            }
+        }
+        // More distinct views than slots: replace round-robin (allocates only in that case).
+        System.arraycopy(reshaped, 1, reshaped, 0, reshaped.length - 1);
+        reshaped[reshaped.length - 1] = view;
+        return view;
     }
 
     /** Formats a shape the way PyTorch prints it, e.g. {@code (32, 784)}. */

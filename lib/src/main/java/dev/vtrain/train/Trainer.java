@@ -38,8 +38,7 @@ public final class Trainer implements AutoCloseable {
     private final Tensor target;
     private final Tensor lossSum;
     private final Tensor correct;
-    private final Tensor[] l1Weights;
-    private final Tensor[] l1Grads;
+    private final Parameter[] l1Params;
     private final float[] scalar = new float[1];
     private TrainingOptions stepOptions = TrainingOptions.builder().build();
     private double lastLoss;
@@ -62,16 +61,13 @@ public final class Trainer implements AutoCloseable {
         this.target = y.tensor();
         this.lossSum = l.tensor();
         this.correct = c.tensor();
-        List<Tensor> w = new ArrayList<>();
-        List<Tensor> g = new ArrayList<>();
+        List<Parameter> l1 = new ArrayList<>();
         for (Parameter p : model.parameters()) {
-            if (p.shape().length >= 2) {
-                w.add(p.value());
-                g.add(p.grad());
+            if (p.decays()) {
+                l1.add(p);
             }
         }
-        this.l1Weights = w.toArray(Tensor[]::new);
-        this.l1Grads = g.toArray(Tensor[]::new);
+        this.l1Params = l1.toArray(Parameter[]::new);
     }
 
     /** The model being trained. */
@@ -165,8 +161,11 @@ public final class Trainer implements AutoCloseable {
         model.backward(x, false);
         double penalty = 0;
         if (o.l1() > 0f) {
-            for (int i = 0; i < l1Weights.length; i++) {
-                penalty += o.l1() * backend.addL1Gradient(l1Weights[i], l1Grads[i], o.l1());
+            // Frozen parameters get no gradient, so no L1 term either (their gradient stays zero).
+            for (Parameter p : l1Params) {
+                if (!p.frozen()) {
+                    penalty += o.l1() * backend.addL1Gradient(p.value(), p.grad(), o.l1());
+                }
             }
         }
         lastLoss = readScalar(lossSum) / loss.meanDivisor(rows, model.outFeatures()) + penalty;

@@ -161,7 +161,7 @@ class SafetensorsTest {
         float[] w = {1.5f, -2.25f, 3e-3f, 0f, Float.MIN_NORMAL, 65504f};
         Safetensors.write(
                 p,
-                List.of(Safetensors.Tensor.f32("0.weight", new int[] {2, 3}, w)),
+                List.of(Safetensors.Entry.f32("0.weight", new int[] {2, 3}, w)),
                 Map.of("k", "v"));
         Safetensors.Contents c = Safetensors.read(p);
         assertArrayEquals(w, c.tensors().get("0.weight").data());

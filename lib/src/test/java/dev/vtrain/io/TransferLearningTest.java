@@ -50,7 +50,7 @@ class TransferLearningTest {
         Dataset d = new Dataset("d", x, 784, y, 1, List.of("a", "b", "c", "d", "e"));
         try (CpuBackend b = new CpuBackend(2);
                 Model m = Model.build(net(5), 784, 32, b, 1)) {
-            m.freeze(List.of("0", "2.weight"));
+            m.freeze(List.of("0", "2"));
             float[] w0 = m.read("0.weight");
             float[] b2 = m.read("2.bias");
             float[] w4 = m.read("4.weight");

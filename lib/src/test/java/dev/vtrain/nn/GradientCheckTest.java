@@ -1,128 +1,97 @@
 package dev.vtrain.nn;
 
+import static dev.vtrain.nn.GradientChecker.H;
+import static dev.vtrain.nn.GradientChecker.assertNear;
+import static dev.vtrain.nn.GradientChecker.check;
+import static dev.vtrain.nn.GradientChecker.random;
+
 import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.Backends;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
 import dev.vtrain.nn.loss.Loss;
 import dev.vtrain.nn.loss.MSELoss;
+import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Central finite differences against every layer's and loss's analytic gradients, with respect to
- * inputs and parameters. A layer is probed with the scalar function {@code f = Σ out · R} for a
- * fixed random R, so its analytic input gradient is {@code backward(gradOut = R)}.
- *
- * <p>Float32 forward passes with step h = 1e-2 give truncation error O(h²) and rounding error about
- * 1e-7·|f|/h; agreement is required within 2e-3 absolute + 2e-3 relative. Inputs avoid ReLU's kink
- * by at least 2h.
+ * Finite-difference checks ({@link GradientChecker}) of every layer, of whole small networks (fused
+ * Linear+activation chains, a residual block, nested containers, a tied weight, partial freezing)
+ * and of every loss.
  */
 class GradientCheckTest {
-    private static final float H = 1e-2f;
     private static final double TOL = 2e-3;
 
-    private static float[] random(SplittableRandom rng, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            float v;
-            do {
-                v = (float) (rng.nextDouble() * 2 - 1);
-            } while (Math.abs(v) < 3 * H);
-            a[i] = v;
-        }
-        return a;
-    }
-
-    private static void assertNear(double numeric, double analytic, String what) {
-        if (Math.abs(numeric - analytic) > TOL + TOL * Math.abs(numeric)) {
-            throw new AssertionError(what + ": numeric " + numeric + " vs analytic " + analytic);
-        }
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "cpu"})
+    void layers(String b) {
+        check(b, () -> new Linear(5, 4), Shape.of(5), 3, true, TOL);
+        check(b, () -> new Linear(3, 7, false), Shape.of(3), 3, true, TOL);
+        check(b, ReLU::new, Shape.of(6), 3, true, TOL);
+        check(b, Sigmoid::new, Shape.of(6), 3, true, TOL);
+        check(b, Tanh::new, Shape.of(6), 3, true, TOL);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"scalar", "cpu"})
-    void layers(String backendName) {
-        checkLayer(backendName, () -> new Linear(5, 4), 5);
-        checkLayer(backendName, () -> new Linear(3, 7, false), 3);
-        checkLayer(backendName, ReLU::new, 6);
-        checkLayer(backendName, Sigmoid::new, 6);
-        checkLayer(backendName, Tanh::new, 6);
+    void linearOnTheLastDimensionOfASequence(String b) {
+        // (T, C) samples: the Linear acts on C for every position, as PyTorch's (*, in).
+        check(b, () -> new Sequential(new Linear(4, 3), new Tanh()), Shape.of(5, 4), 2, true, TOL);
     }
 
-    private static void checkLayer(String backendName, Supplier<Layer> factory, int in) {
-        int batch = 3;
-        SplittableRandom rng = new SplittableRandom(42);
-        Layer layer = factory.get();
-        try (Backend b = Backends.create(backendName, 2).backend();
-                Model model = Model.build(new Sequential(layer), in, batch, b, 7)) {
-            int out = model.outFeatures();
-            float[] x = random(rng, batch * in);
-            float[] r = random(rng, batch * out);
-            Storage s = b.allocate(2L * batch * in + 64);
-            try (s) {
-                Tensor xt = Tensor.of(s, 0, batch, in);
-                Tensor gradIn = Tensor.of(s, 64L * ((batch * in + 63) / 64), batch, in);
-                b.upload(x, 0, xt);
-                model.zeroGrad();
-                Tensor y = model.forward(xt, true);
-                b.upload(r, 0, model.outputGradient(batch));
-                // One backward call: parameter gradients accumulate, the input gradient is
-                // overwritten.
-                layer.backward(b, xt, y, model.outputGradient(batch), gradIn);
-                float[] analyticIn = new float[batch * in];
-                b.download(gradIn, analyticIn, 0);
-                for (int i = 0; i < x.length; i++) {
-                    float saved = x[i];
-                    x[i] = saved + H;
-                    double plus = probe(b, model, xt, x, r);
-                    x[i] = saved - H;
-                    double minus = probe(b, model, xt, x, r);
-                    x[i] = saved;
-                    assertNear(
-                            (plus - minus) / (2 * H),
-                            analyticIn[i],
-                            layer + " d/dx[" + i + "] on " + backendName);
-                }
-                b.upload(x, 0, xt);
-                for (Parameter p : model.parameters()) {
-                    float[] grad = new float[(int) p.size()];
-                    b.download(p.grad(), grad, 0);
-                    float[] values = model.read(p.name());
-                    for (int i = 0; i < values.length; i++) {
-                        float saved = values[i];
-                        values[i] = saved + H;
-                        model.write(p.name(), values);
-                        double plus = probe(b, model, xt, x, r);
-                        values[i] = saved - H;
-                        model.write(p.name(), values);
-                        double minus = probe(b, model, xt, x, r);
-                        values[i] = saved;
-                        model.write(p.name(), values);
-                        assertNear(
-                                (plus - minus) / (2 * H),
-                                grad[i],
-                                layer + " d/d" + p + "[" + i + "] on " + backendName);
-                    }
-                }
-            }
-        }
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "cpu"})
+    void fusedMlp(String b) {
+        check(
+                b,
+                () ->
+                        new Sequential(
+                                new Linear(6, 5),
+                                new ReLU(),
+                                new Linear(5, 4),
+                                new Sigmoid(),
+                                new Linear(4, 3)),
+                Shape.of(6),
+                4,
+                true,
+                TOL);
     }
 
-    /** f = Σ forward(x) · r, in double on the host. */
-    private static double probe(Backend b, Model model, Tensor xt, float[] x, float[] r) {
-        b.upload(x, 0, xt);
-        Tensor y = model.forward(xt, true);
-        float[] out = new float[(int) y.size()];
-        b.download(y, out, 0);
-        double f = 0;
-        for (int i = 0; i < out.length; i++) {
-            f += (double) out[i] * r[i];
-        }
-        return f;
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "cpu"})
+    void residualBlockAndNesting(String b) {
+        check(
+                b,
+                () ->
+                        new Sequential(
+                                new Linear(5, 6),
+                                new Residual(new Linear(6, 6), new Tanh(), new Linear(6, 6)),
+                                new Residual(
+                                        new Sequential(new Linear(6, 4), new ReLU()),
+                                        new Linear(4, 6)),
+                                new Linear(6, 3)),
+                Shape.of(5),
+                3,
+                true,
+                TOL);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "cpu"})
+    void tiedWeightGetsBothContributions(String b) {
+        check(
+                b,
+                () -> {
+                    Linear encoder = new Linear(4, 6);
+                    return new Sequential(encoder, new Tanh(), new TiedTranspose(encoder));
+                },
+                Shape.of(4),
+                3,
+                true,
+                TOL);
     }
 
     @ParameterizedTest
@@ -164,6 +133,7 @@ class GradientCheckTest {
                 assertNear(
                         (plus - minus) / (2 * H),
                         analytic[i],
+                        TOL,
                         loss + " d/dout[" + i + "] on " + backendName);
             }
         }

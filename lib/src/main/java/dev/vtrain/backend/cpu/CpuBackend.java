@@ -474,6 +474,22 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        ShapeChecks.same("add", a, b);
+        ShapeChecks.same("add", a, out);
+        UpdateJob j = updateJob;
+        j.kind = UpdateJob.Kind.ADD;
+        j.n = a.size();
+        j.s0 = a.segment();
+        j.o0 = a.byteOffset();
+        j.s1 = b.segment();
+        j.o1 = b.byteOffset();
+        j.s2 = out.segment();
+        j.o2 = out.byteOffset();
+        runUpdate();
+    }
+
+    @Override
     public void clamp(Tensor x, float lo, float hi) {
         VectorOps.clamp(x.segment(), x.byteOffset(), x.size(), lo, hi);
     }

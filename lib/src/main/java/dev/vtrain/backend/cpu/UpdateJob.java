@@ -19,7 +19,8 @@ final class UpdateJob implements Parallel.Body {
         RMSPROP,
         ADAGRAD,
         DROPOUT_MASK,
-        MULTIPLY
+        MULTIPLY,
+        ADD
     }
 
     Kind kind;
@@ -136,6 +137,9 @@ final class UpdateJob implements Parallel.Body {
             case DROPOUT_MASK -> VectorRandom.dropoutMask(s0, o0, from, to, beta1, key);
             case MULTIPLY ->
                     VectorOps.multiply(
+                            s0, o0 + byteFrom, s1, o1 + byteFrom, s2, o2 + byteFrom, to - from);
+            case ADD ->
+                    VectorOps.add(
                             s0, o0 + byteFrom, s1, o1 + byteFrom, s2, o2 + byteFrom, to - from);
             case ACTIVATION ->
                     VectorOps.activation(

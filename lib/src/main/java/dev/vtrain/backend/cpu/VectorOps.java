@@ -422,6 +422,26 @@ final class VectorOps {
         }
     }
 
+    static void add(
+            MemorySegment a,
+            long aOff,
+            MemorySegment b,
+            long bOff,
+            MemorySegment out,
+            long oOff,
+            long n) {
+        long end = vectorEnd(n);
+        long p = 0;
+        for (; p < end; p += VB) {
+            FloatVector.fromMemorySegment(S, a, aOff + p, O)
+                    .add(FloatVector.fromMemorySegment(S, b, bOff + p, O))
+                    .intoMemorySegment(out, oOff + p, O);
+        }
+        for (; p < n * Float.BYTES; p += Float.BYTES) {
+            out.set(F, oOff + p, a.get(F, aOff + p) + b.get(F, bOff + p));
+        }
+    }
+
     static void clamp(MemorySegment x, long off, long n, float lo, float hi) {
         long end = vectorEnd(n);
         long p = 0;

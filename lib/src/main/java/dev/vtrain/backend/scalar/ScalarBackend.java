@@ -320,6 +320,15 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        ShapeChecks.same("add", a, b);
+        ShapeChecks.same("add", a, out);
+        for (long i = 0; i < a.size(); i++) {
+            set(out, i, get(a, i) + get(b, i));
+        }
+    }
+
+    @Override
     public void clamp(Tensor x, float lo, float hi) {
         for (long i = 0; i < x.size(); i++) {
             float v = get(x, i);
