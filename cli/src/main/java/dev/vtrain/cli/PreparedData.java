@@ -7,6 +7,7 @@ import dev.vtrain.data.EmbeddedDatasets;
 import dev.vtrain.data.FashionMnist;
 import dev.vtrain.data.FeatureScaling;
 import dev.vtrain.data.Splits;
+import dev.vtrain.tensor.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -18,8 +19,9 @@ import java.util.Locale;
  * @param source what {@code --data} named, resolved (e.g. the directory read)
  * @param split the scaled parts
  * @param scaling the scaling applied
+ * @param sampleShape one sample's shape: {@code (1, H, W)} for images, {@code (features)} otherwise
  */
-record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
+record PreparedData(String source, Splits.Split split, FeatureScaling scaling, Shape sampleShape) {
     /** Where the data comes from and how to split and scale it. */
     record Request(
             String data,
@@ -51,18 +53,24 @@ record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
                             + "' is a classification dataset");
         }
         Splits.Split raw;
+        Shape shape = null;
         FeatureScaling.Kind defaultScaling;
         String source;
         if (key.equals("digits")) {
             raw = Splits.split(EmbeddedDatasets.digits(), r.valSplit(), r.testSplit(), r.seed());
+            shape = Shape.of(1, 8, 8);
             defaultScaling = FeatureScaling.Kind.STANDARDIZE;
             source = "digits (embedded, 1797 samples)";
         } else if (key.equals("fashion-mnist")) {
-            raw = idx(FashionMnist.DEFAULT_DIR, r);
+            FashionMnist.TrainTest tt = FashionMnist.load(FashionMnist.DEFAULT_DIR);
+            raw = Splits.holdOut(tt.train(), tt.test(), r.valSplit(), r.seed());
+            shape = tt.sampleShape();
             defaultScaling = FeatureScaling.Kind.DIVIDE_255;
             source = "fashion-mnist (" + FashionMnist.DEFAULT_DIR + ")";
         } else if (Files.isDirectory(path)) {
-            raw = idx(path, r);
+            FashionMnist.TrainTest tt = FashionMnist.load(path);
+            raw = Splits.holdOut(tt.train(), tt.test(), r.valSplit(), r.seed());
+            shape = tt.sampleShape();
             defaultScaling = FeatureScaling.Kind.DIVIDE_255;
             source = path.toString();
         } else if (Files.isRegularFile(path)) {
@@ -89,11 +97,9 @@ record PreparedData(String source, Splits.Split split, FeatureScaling scaling) {
                         scaling.apply(raw.train()),
                         scaling.apply(raw.validation()),
                         scaling.apply(raw.test()));
-        return new PreparedData(source, scaled, scaling);
-    }
-
-    private static Splits.Split idx(Path dir, Request r) {
-        FashionMnist.TrainTest tt = FashionMnist.load(dir);
-        return Splits.holdOut(tt.train(), tt.test(), r.valSplit(), r.seed());
+        if (shape == null) {
+            shape = Shape.of(raw.train().featureCount());
+        }
+        return new PreparedData(source, scaled, scaling, shape);
     }
 }

@@ -15,6 +15,7 @@ import dev.vtrain.nn.loss.MSELoss;
 import dev.vtrain.optim.Optimizer;
 import dev.vtrain.optim.schedule.ReduceLROnPlateau;
 import dev.vtrain.optim.schedule.Schedule;
+import dev.vtrain.tensor.Shape;
 import dev.vtrain.train.History;
 import dev.vtrain.train.Trainer;
 import dev.vtrain.train.TrainingOptions;
@@ -35,13 +36,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code vtrain train}: trains an MLP and reports test metrics. */
+/** {@code vtrain train}: trains a network and reports test metrics. */
 @Command(
         name = "train",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description =
-                "Train an MLP classifier or regressor; prints per-epoch progress and the final test metrics.")
+                "Train a network (an MLP, or any layers with --model) as a classifier or regressor; prints"
+                        + " per-epoch progress and the final test metrics.")
 final class TrainCommand implements Callable<Integer> {
     @Mixin DataOptions data;
 
@@ -142,7 +144,8 @@ final class TrainCommand implements Callable<Integer> {
             split = ",",
             paramLabel = "LAYERS",
             description =
-                    "Freeze layers by index (0,2) or parameter name (0.weight): no gradient work, no optimizer state.")
+                    "Freeze layers by path (0,2 or 3.1) or parameters by name (0.weight): no gradient work, no optimizer"
+                            + " state.")
     List<String> freeze = List.of();
 
     @Option(
@@ -202,6 +205,18 @@ final class TrainCommand implements Callable<Integer> {
         optimizer.name();
         data.regression();
         model.spec();
+        if (model.model != null) {
+            for (String flag : List.of("--hidden", "--activation", "--dropout")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+                    throw new IllegalArgumentException(
+                            flag
+                                    + " describes an MLP; with --model put the layers in the spec instead");
+                }
+            }
+        } else if (model.inputShape != null) {
+            throw new IllegalArgumentException(
+                    "--input-shape needs --model (an MLP takes flat features)");
+        }
         if (!batchSize.equalsIgnoreCase("full")) {
             parseBatch(Integer.MAX_VALUE);
         }
@@ -256,7 +271,6 @@ final class TrainCommand implements Callable<Integer> {
     private int run() {
         validate();
         boolean regression = data.regression();
-        ModelSpec spec = model.spec();
         PreparedData prepared = PreparedData.load(data.request(seed));
         Dataset train = prepared.split().train();
         int outputs = regression ? train.targetWidth() : train.numClasses();
@@ -275,7 +289,7 @@ final class TrainCommand implements Callable<Integer> {
                 regression ? "regression target" : outputs + " classes");
         Backends.Selection selection = Backends.create(backend, t);
         try (Backend b = selection.backend();
-                Model m = prepareModel(spec, train.featureCount(), outputs, batch, b);
+                Model m = prepareModel(model.shape(prepared.sampleShape()), outputs, batch, b);
                 Optimizer opt = optimizer.build(m);
                 Trainer trainer = new Trainer(m, loss, opt)) {
             ReduceLROnPlateau plateau = schedule.plateau();
@@ -329,7 +343,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(
                     Locale.ROOT,
                     "model: %s, %,d parameters; %s; lr schedule %s; batch %d; backend %s%n",
-                    spec.describe(train.featureCount(), outputs),
+                    model.describe(m.inputShape(), outputs),
                     m.parameterCount(),
                     opt,
                     schedule.describe(),
@@ -399,7 +413,7 @@ final class TrainCommand implements Callable<Integer> {
                         "vtrain — "
                                 + data.data
                                 + " — "
-                                + model.spec().describe(m.inFeatures(), m.outFeatures()));
+                                + model.describe(m.inputShape(), m.outFeatures()));
                 String name = plot.getFileName().toString();
                 Path csv = plot.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".csv");
                 AtomicWrite.writeString(csv, HistoryCsv.of(history));
@@ -417,8 +431,8 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private Model prepareModel(ModelSpec spec, int features, int outputs, int batch, Backend b) {
-        Model m = Model.build(spec.build(features, outputs), features, batch, b, seed);
+    private Model prepareModel(Shape input, int outputs, int batch, Backend b) {
+        Model m = Model.build(model.build(input, outputs), input, batch, b, seed);
         try {
             if (initFrom != null) {
                 Pretrained.Report r = Pretrained.load(m, initFrom, newHead);

@@ -229,6 +229,19 @@ public interface Backend extends AutoCloseable {
             float eps,
             float weightDecay);
 
+    /**
+     * The convolution and pooling family, or null when this backend lacks it (a model that needs it
+     * then fails at build time naming the family).
+     */
+    default ConvOps conv() {
+        return null;
+    }
+
+    /** The normalisation family, or null when this backend lacks it. */
+    default NormOps norms() {
+        return null;
+    }
+
     /** Releases threads and other resources; storages are freed by their owners. */
     @Override
     void close();

@@ -1,5 +1,6 @@
 package dev.vtrain.data;
 
+import dev.vtrain.tensor.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,8 +30,14 @@ public final class FashionMnist {
 
     private FashionMnist() {}
 
-    /** The official training (60,000) and test (10,000) sets. */
-    public record TrainTest(Dataset train, Dataset test) {}
+    /**
+     * The official training (60,000) and test (10,000) sets.
+     *
+     * @param train the training set
+     * @param test the test set
+     * @param sampleShape one image as {@code (1, rows, cols)}
+     */
+    public record TrainTest(Dataset train, Dataset test, Shape sampleShape) {}
 
     /**
      * Loads both sets from {@code dir}; pixel values are kept in [0, 255].
@@ -45,7 +52,9 @@ public final class FashionMnist {
                             + " is not a directory. Install it with"
                             + " 'apt-get install dataset-fashion-mnist' (Debian) or pass --data DIR with the four IDX files");
         }
-        return new TrainTest(load(dir, "train"), load(dir, "t10k"));
+        int[] dims = new int[2];
+        Dataset train = load(dir, "train", dims);
+        return new TrainTest(train, load(dir, "t10k", new int[2]), Shape.of(1, dims[0], dims[1]));
     }
 
     private static Path find(Path dir, String base) {
@@ -63,7 +72,7 @@ public final class FashionMnist {
                         + " (install 'dataset-fashion-mnist' or download the four IDX files there)");
     }
 
-    private static Dataset load(Path dir, String split) {
+    private static Dataset load(Path dir, String split, int[] imageDims) {
         Path imagesFile = find(dir, split + "-images-idx3-ubyte");
         Path labelsFile = find(dir, split + "-labels-idx1-ubyte");
         IdxReader.IdxArray images = IdxReader.read(imagesFile);
@@ -83,6 +92,8 @@ public final class FashionMnist {
                             + java.util.Arrays.toString(labels.dims()));
         }
         int n = images.dims()[0];
+        imageDims[0] = images.dims()[1];
+        imageDims[1] = images.dims()[2];
         int f = images.dims()[1] * images.dims()[2];
         float[] x = new float[n * f];
         for (int i = 0; i < x.length; i++) {

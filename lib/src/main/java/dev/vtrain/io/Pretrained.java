@@ -92,4 +92,55 @@ public final class Pretrained {
         }
         return new Report(loaded, newHead, unused);
     }
+
+    /**
+     * Loads a state dict as PyTorch's {@code load_state_dict(strict=True)}: every parameter and
+     * buffer of the model must be in the file with the same shape, and the file may hold nothing
+     * else.
+     *
+     * @throws SafetensorsException naming the missing, unexpected or mismatched tensors
+     */
+    public static void loadStrict(Model model, Path file) {
+        Safetensors.Contents c = Safetensors.read(file);
+        List<String> missing = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>(c.tensors().keySet());
+        List<String> names = new ArrayList<>();
+        List<int[]> shapes = new ArrayList<>();
+        for (Parameter p : model.parameters()) {
+            names.add(p.name());
+            shapes.add(p.shape());
+        }
+        for (Buffer b : model.buffers()) {
+            names.add(b.name());
+            shapes.add(b.shape());
+        }
+        for (int i = 0; i < names.size(); i++) {
+            Safetensors.Entry t = c.tensors().get(names.get(i));
+            unexpected.remove(names.get(i));
+            if (t == null) {
+                missing.add(names.get(i));
+            } else if (!Arrays.equals(t.shape(), shapes.get(i))) {
+                mismatched.add(
+                        names.get(i)
+                                + " "
+                                + dev.vtrain.tensor.Tensor.format(t.shape())
+                                + " vs "
+                                + dev.vtrain.tensor.Tensor.format(shapes.get(i)));
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
+            throw new SafetensorsException(
+                    file
+                            + ": does not match the model: missing keys "
+                            + missing
+                            + ", unexpected keys "
+                            + unexpected
+                            + ", shape mismatches "
+                            + mismatched);
+        }
+        for (String n : names) {
+            model.write(n, c.tensors().get(n).data());
+        }
+    }
 }

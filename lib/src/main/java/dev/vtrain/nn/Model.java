@@ -41,6 +41,10 @@ public final class Model implements AutoCloseable {
     private final Tensor gradientSlab;
     private final Tensor bufferSlab;
     private final Step step;
+    // Channels-first input images are transposed into channels-last here (C > 1 only).
+    private final dev.vtrain.backend.ConvOps layoutOps;
+    private final SlabPlan.Slot inputChannelsLast;
+    private final SlabPlan.Slot inputGradChannelsLast;
     private final List<Storage> storages = new ArrayList<>();
     private boolean closed;
 
@@ -58,6 +62,15 @@ public final class Model implements AutoCloseable {
         Plan plan = new Plan(ctx, "");
         plan.enter(root);
         root.declare(plan, input);
+        if (input.rank() == 3 && input.dim(0) > 1 && input.dim(1) * input.dim(2) > 1) {
+            this.layoutOps = plan.conv();
+            this.inputChannelsLast = plan.activation("input.channels_last", input);
+            this.inputGradChannelsLast = plan.activation("input.grad.channels_last", input);
+        } else {
+            this.layoutOps = null;
+            this.inputChannelsLast = null;
+            this.inputGradChannelsLast = null;
+        }
         this.output = plan.activation("output", outputShape);
         this.outputGrad = plan.activation("output.grad", outputShape);
         this.parameters = List.copyOf(ctx.parameters);
@@ -284,6 +297,17 @@ public final class Model implements AutoCloseable {
         return input.asBatch(inputShape);
     }
 
+    /** The input as the layers read it: images with C > 1 transposed to channels-last. */
+    private Tensor channelsLast(Tensor x) {
+        if (layoutOps == null) {
+            return x;
+        }
+        Tensor hwc = step.get(inputChannelsLast);
+        layoutOps.transposeSamples(
+                hwc, x, inputShape.dim(0), inputShape.dim(1) * inputShape.dim(2), false);
+        return hwc;
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("Model is closed");
@@ -299,6 +323,7 @@ public final class Model implements AutoCloseable {
     public Tensor forward(Tensor input, boolean training) {
         Tensor x = checkInput(input);
         step.set(x.rows(), training, false);
+        x = channelsLast(x);
         Tensor y = step.get(output);
         root.forward(step, x, y);
         return y;
@@ -352,7 +377,16 @@ public final class Model implements AutoCloseable {
         }
         boolean training = step.training();
         step.set(x.rows(), training, accumulate);
-        root.backward(step, x, step.get(output), outputGrad.tensor().firstRows(x.rows()), dx);
+        Tensor rootDx = dx;
+        if (layoutOps != null) {
+            x = step.get(inputChannelsLast);
+            rootDx = dx == null ? null : step.get(inputGradChannelsLast);
+        }
+        root.backward(step, x, step.get(output), outputGrad.tensor().firstRows(x.rows()), rootDx);
+        if (layoutOps != null && dx != null) {
+            layoutOps.transposeSamples(
+                    dx, rootDx, inputShape.dim(0), inputShape.dim(1) * inputShape.dim(2), true);
+        }
     }
 
     /** Overwrites every gradient with zero (one fill over the gradient slab). */

@@ -1,7 +1,9 @@
 package dev.vtrain.nn;
 
 import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.ConvOps;
 import dev.vtrain.backend.DropoutHash;
+import dev.vtrain.backend.NormOps;
 import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.SlabPlan;
 import java.util.ArrayList;
@@ -174,6 +176,51 @@ public final class Plan {
      */
     public SlabPlan.Slot scratch(String name, Shape sample) {
         return ctx.scratch.add(prefix + name, sample.withBatch(ctx.maxBatch));
+    }
+
+    /**
+     * A tensor of a fixed shape (not per sample) kept from forward to backward, e.g. batch
+     * statistics.
+     */
+    public SlabPlan.Slot fixed(String name, int... shape) {
+        return ctx.activations.add(prefix + name, shape);
+    }
+
+    /**
+     * The backend's convolution and pooling family.
+     *
+     * @throws IllegalArgumentException if the backend lacks it (naming the family and the layer)
+     */
+    public ConvOps conv() {
+        ConvOps ops = ctx.backend.conv();
+        if (ops == null) {
+            throw missing("conv (convolution and pooling)");
+        }
+        return ops;
+    }
+
+    /**
+     * The backend's normalisation family.
+     *
+     * @throws IllegalArgumentException if the backend lacks it
+     */
+    public NormOps norms() {
+        NormOps ops = ctx.backend.norms();
+        if (ops == null) {
+            throw missing("norms (normalisation)");
+        }
+        return ops;
+    }
+
+    private IllegalArgumentException missing(String family) {
+        return new IllegalArgumentException(
+                "layer "
+                        + (path().isEmpty() ? "(root)" : path())
+                        + " needs the "
+                        + family
+                        + " op family, which backend '"
+                        + ctx.backend.name()
+                        + "' does not implement");
     }
 
     /** A random counter saved in checkpoints. */

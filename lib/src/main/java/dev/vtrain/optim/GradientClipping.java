@@ -33,11 +33,21 @@ public final class GradientClipping {
             }
             return norm;
         }
-        double coef = maxNorm / (norm + 1e-6);
-        if (coef < 1) {
-            model.backend().scale(model.gradientSlab(), (float) coef);
+        float coef = scaleFor(norm, maxNorm);
+        if (coef < 1f) {
+            model.backend().scale(model.gradientSlab(), coef);
         }
         return norm;
+    }
+
+    /**
+     * PyTorch's clip-by-norm factor for a finite global {@code norm}: {@code maxNorm / (norm +
+     * 1e-6)} when that is below 1, else 1. The trainer applies it inside the optimizer's update
+     * pass instead of scaling the gradients.
+     */
+    public static float scaleFor(double norm, float maxNorm) {
+        double coef = maxNorm / (norm + 1e-6);
+        return coef < 1 ? (float) coef : 1f;
     }
 
     /** Clamps every gradient element to [-clipValue, clipValue]. */

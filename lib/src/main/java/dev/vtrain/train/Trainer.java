@@ -189,13 +189,9 @@ public final class Trainer implements AutoCloseable {
         }
         float gradScale = 1f;
         if (o.clipNorm() > 0f) {
-            // Same rule as GradientClipping.clipGradNorm, reusing the norm computed above; the
-            // factor is applied inside the optimizer's update pass, so the gradients keep their
-            // unclipped values.
-            double coef = o.clipNorm() / (norm + 1e-6);
-            if (coef < 1) {
-                gradScale = (float) coef;
-            }
+            // GradientClipping's rule on the norm computed above; the factor is applied inside
+            // the optimizer's update pass, so the gradients keep their unclipped values.
+            gradScale = GradientClipping.scaleFor(norm, o.clipNorm());
         }
         optimizer.step(lr, gradScale);
         return StepOutcome.APPLIED;

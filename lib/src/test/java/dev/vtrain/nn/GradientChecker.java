@@ -41,13 +41,28 @@ final class GradientChecker {
             int batch,
             boolean training,
             double tol) {
+        check(backendName, factory, input, batch, training, tol, false);
+    }
+
+    /**
+     * As above; with {@code distinct} the inputs are a shuffled sequence spaced 5h apart, so a
+     * probe never changes which element of a max-pooling window wins.
+     */
+    static void check(
+            String backendName,
+            Supplier<Layer> factory,
+            Shape input,
+            int batch,
+            boolean training,
+            double tol,
+            boolean distinct) {
         SplittableRandom rng = new SplittableRandom(42);
         Layer layer = factory.get();
         try (Backend b = Backends.create(backendName, 2).backend();
                 Model model = Model.build(layer, input, batch, b, 7)) {
             int in = input.size();
             int out = model.outFeatures();
-            float[] x = random(rng, batch * in);
+            float[] x = distinct ? spaced(rng, batch * in) : random(rng, batch * in);
             float[] r = random(rng, batch * out);
             long padded = 64L * ((batch * (long) in + 63) / 64);
             try (Storage s = b.allocate(2 * padded)) {
@@ -98,6 +113,20 @@ final class GradientChecker {
                 }
             }
         }
+    }
+
+    static float[] spaced(SplittableRandom rng, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (i - n / 2) * 5 * H + H;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            float t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
     }
 
     static void assertNear(double numeric, double analytic, double tol, String what) {

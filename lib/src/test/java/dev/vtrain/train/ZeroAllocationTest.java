@@ -12,9 +12,11 @@ import dev.vtrain.nn.Sequential;
 import dev.vtrain.nn.Sigmoid;
 import dev.vtrain.nn.Tanh;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
+import dev.vtrain.nn.spec.Layers;
 import dev.vtrain.optim.Adam;
 import dev.vtrain.optim.Optimizer;
 import dev.vtrain.optim.SGD;
+import dev.vtrain.tensor.Shape;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,48 +56,81 @@ class ZeroAllocationTest {
                                 ? new Adam(model, 1e-3f)
                                 : new SGD(model, 0.01f, 0.9f, 0, 1e-4f, true);
                 Trainer trainer = new Trainer(model, new CrossEntropyLoss(), opt)) {
-            float[] x = new float[128 * 784];
-            float[] y = new float[128];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (i % 255) / 255f;
-            }
-            for (int i = 0; i < y.length; i++) {
-                y[i] = i % 10;
-            }
-            // Every per-step feature on: dropout, L1, clipping by value and by norm, finite check.
-            trainer.configure(
-                    TrainingOptions.builder().l1(1e-5f).clipValue(5f).clipNorm(1f, false).build());
-            backend.upload(x, 0, trainer.input());
-            backend.upload(y, 0, trainer.target());
-            int[] batches = {128, 100, 1};
-            for (int warm = 0; warm < 3000; warm++) {
-                trainer.step(batches[warm % 3], 1e-3f, true);
-            }
-            // The JIT may still recompile a method now and then during the first few thousand steps
-            // (a transient of a few hundred bytes while code briefly runs unoptimised). Steady
-            // state is
-            // what counts: three consecutive windows of 200 steps must allocate exactly 0 bytes. A
-            // kernel that allocates on every call never yields a zero window and fails.
-            long[] ids = threadIds(backend);
-            List<Long> windows = new ArrayList<>();
-            int zerosInARow = 0;
-            for (int w = 0; w < 60 && zerosInARow < 3; w++) {
-                long before = total(mx, ids);
-                for (int i = 0; i < 200; i++) {
-                    trainer.step(batches[i % 3], 1e-3f, true);
-                }
-                long allocated = total(mx, ids) - before;
-                windows.add(allocated);
-                zerosInARow = allocated == 0 ? zerosInARow + 1 : 0;
-            }
-            assertEquals(
-                    3,
-                    zerosInARow,
-                    "bytes allocated per window of 200 training steps on "
-                            + backend.description()
-                            + ": "
-                            + windows);
+            measure(mx, backend, trainer, 784, 128, new int[] {128, 100, 1}, 10);
         }
+    }
+
+    @ParameterizedTest(name = "conv net, {0} threads")
+    @CsvSource({"1", "2"})
+    void convNetTrainingStepAllocatesNothing(int threads) {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Shape in = Shape.of(3, 12, 12);
+        try (CpuBackend backend = new CpuBackend(threads);
+                Model model =
+                        Model.build(
+                                Layers.fromSpec(
+                                        "conv2d(8,3,padding=1),batchnorm2d,relu,maxpool2d(2),"
+                                                + "residual(conv2d(8,3,padding=1,groups=2,bias=False),batchnorm2d,relu),"
+                                                + "conv2d(6,1),avgpool2d(2),flatten,dropout(0.1),linear(16),relu,linear(10)",
+                                        in),
+                                in,
+                                16,
+                                backend,
+                                1);
+                Optimizer opt = new Adam(model, 1e-3f);
+                Trainer trainer = new Trainer(model, new CrossEntropyLoss(), opt)) {
+            measure(mx, backend, trainer, in.size(), 16, new int[] {16, 9, 1}, 10);
+        }
+    }
+
+    private static void measure(
+            ThreadMXBean mx,
+            CpuBackend backend,
+            Trainer trainer,
+            int features,
+            int rows,
+            int[] batches,
+            int classes) {
+        float[] x = new float[rows * features];
+        float[] y = new float[rows];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i % 255) / 255f;
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i % classes;
+        }
+        // Every per-step feature on: dropout, L1, clipping by value and by norm, finite check.
+        trainer.configure(
+                TrainingOptions.builder().l1(1e-5f).clipValue(5f).clipNorm(1f, false).build());
+        backend.upload(x, 0, trainer.input());
+        backend.upload(y, 0, trainer.target());
+        for (int warm = 0; warm < 3000; warm++) {
+            trainer.step(batches[warm % 3], 1e-3f, true);
+        }
+        // The JIT may still recompile a method now and then during the first few thousand steps
+        // (a transient of a few hundred bytes while code briefly runs unoptimised). Steady
+        // state is
+        // what counts: three consecutive windows of 200 steps must allocate exactly 0 bytes. A
+        // kernel that allocates on every call never yields a zero window and fails.
+        long[] ids = threadIds(backend);
+        List<Long> windows = new ArrayList<>();
+        int zerosInARow = 0;
+        for (int w = 0; w < 60 && zerosInARow < 3; w++) {
+            long before = total(mx, ids);
+            for (int i = 0; i < 200; i++) {
+                trainer.step(batches[i % 3], 1e-3f, true);
+            }
+            long allocated = total(mx, ids) - before;
+            windows.add(allocated);
+            zerosInARow = allocated == 0 ? zerosInARow + 1 : 0;
+        }
+        assertEquals(
+                3,
+                zerosInARow,
+                "bytes allocated per window of 200 training steps on "
+                        + backend.description()
+                        + ": "
+                        + windows);
     }
 
     private static long[] threadIds(CpuBackend backend) {

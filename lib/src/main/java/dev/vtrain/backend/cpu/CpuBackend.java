@@ -17,6 +17,19 @@ public final class CpuBackend implements Backend {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private final Parallel parallel;
+    private final CpuConvOps conv;
+    private final CpuNormOps norms;
+
+    @Override
+    public dev.vtrain.backend.ConvOps conv() {
+        return conv;
+    }
+
+    @Override
+    public dev.vtrain.backend.NormOps norms() {
+        return norms;
+    }
+
     private final GemmJob gemmJob = new GemmJob();
     private final UpdateJob updateJob = new UpdateJob();
     private final BiasGradJob biasGradJob = new BiasGradJob();
@@ -45,6 +58,8 @@ public final class CpuBackend implements Backend {
      */
     public CpuBackend(int threads, GemmStrategy gemm) {
         this.parallel = new Parallel(threads);
+        this.conv = new CpuConvOps(parallel);
+        this.norms = new CpuNormOps(parallel);
         this.scratchStorage = HostStorage.allocate((long) threads * VectorReduce.SCRATCH_FLOATS);
         this.scratch = scratchStorage.segment();
         gemmJob.scratch = scratch;

@@ -16,6 +16,18 @@ import java.lang.foreign.ValueLayout;
  */
 public final class ScalarBackend implements Backend {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private final ScalarConvOps conv = new ScalarConvOps();
+    private final ScalarNormOps norms = new ScalarNormOps();
+
+    @Override
+    public dev.vtrain.backend.ConvOps conv() {
+        return conv;
+    }
+
+    @Override
+    public dev.vtrain.backend.NormOps norms() {
+        return norms;
+    }
 
     @Override
     public String name() {
