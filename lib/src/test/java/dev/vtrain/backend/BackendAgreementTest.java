@@ -130,6 +130,18 @@ class BackendAgreementTest {
         shapes.add(new int[] {67, 131, 97});
         // Several depth blocks of uneven size and more than one packed B panel.
         shapes.add(new int[] {37, 530, 300});
+        // Long reductions into a small C (the k-split kernel for Aᵀ·B) and short k with a small
+        // transposed B (the transposed-copy path), as in convolutions over few channels.
+        shapes.add(new int[] {32, 9, 3000});
+        shapes.add(new int[] {9, 40, 2500});
+        shapes.add(new int[] {1, 1, 700});
+        shapes.add(new int[] {17, 2 * L + 3, 1031});
+        shapes.add(new int[] {64, 63, 2048});
+        shapes.add(new int[] {1000, 32, 9});
+        shapes.add(new int[] {301, L + 3, 3});
+        // Packed B with A read in place (C at most four slivers wide), with edge rows packed.
+        shapes.add(new int[] {200, 64, 288});
+        shapes.add(new int[] {131, 97, 70});
         return shapes.stream();
     }
 
@@ -247,7 +259,8 @@ class BackendAgreementTest {
                 new int[] {7, 33, L + 1},
                 new int[] {33, 70, 65},
                 new int[] {67, 131, 97},
-                new int[] {128, 300, 130});
+                new int[] {128, 300, 130},
+                new int[] {500, 9, 32});
     }
 
     @ParameterizedTest

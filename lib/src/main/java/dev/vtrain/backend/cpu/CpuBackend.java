@@ -30,7 +30,11 @@ public final class CpuBackend implements Backend {
         return norms;
     }
 
+    private static final long SMALL_B_FLOATS = 1 << 14;
     private final GemmJob gemmJob = new GemmJob();
+    private final ReductionGemm reductionGemm;
+    private final HostStorage smallBStorage = HostStorage.allocate(SMALL_B_FLOATS);
+    private final MemorySegment smallB = smallBStorage.segment();
     private final UpdateJob updateJob = new UpdateJob();
     private final BiasGradJob biasGradJob = new BiasGradJob();
     // Scratch for lane reductions, one slot per thread; operations that run on the calling
@@ -60,6 +64,7 @@ public final class CpuBackend implements Backend {
         this.parallel = new Parallel(threads);
         this.conv = new CpuConvOps(parallel);
         this.norms = new CpuNormOps(parallel);
+        this.reductionGemm = new ReductionGemm(parallel);
         this.scratchStorage = HostStorage.allocate((long) threads * VectorReduce.SCRATCH_FLOATS);
         this.scratch = scratchStorage.segment();
         gemmJob.scratch = scratch;
@@ -185,16 +190,62 @@ public final class CpuBackend implements Backend {
             }
             return false;
         }
+        if (gemmJob.strategy == GemmStrategy.AUTO && ReductionGemm.suits(transA, transB, m, n, k)) {
+            reductionGemm.run(
+                    a.segment(),
+                    a.byteOffset(),
+                    a.cols(),
+                    b.segment(),
+                    b.byteOffset(),
+                    b.cols(),
+                    c.segment(),
+                    c.byteOffset(),
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    beta);
+            return false;
+        }
+        MemorySegment bSeg = b.segment();
+        long bOff = b.byteOffset();
+        int ldb = b.cols();
+        boolean tb = transB;
+        if (gemmJob.strategy == GemmStrategy.AUTO
+                && transB
+                && !transA
+                && k < GemmPlan.MIN_PACKED
+                && n >= VectorGemm.L
+                && (long) n * k <= SMALL_B_FLOATS
+                && !GemmPlan.packed(gemmJob.strategy, m, n, k)) {
+            // A short k with B transposed (x · Wᵀ of a convolution over few input channels): the
+            // dot kernels would reduce across lanes for every output; with a transposed copy of
+            // the small B the broadcast kernels vectorise along n instead.
+            MemorySegment src = b.segment();
+            long so = b.byteOffset();
+            for (int j = 0; j < n; j++) {
+                for (int kk = 0; kk < k; kk++) {
+                    smallB.setAtIndex(
+                            F,
+                            (long) kk * n + j,
+                            src.get(F, so + ((long) j * ldb + kk) * Float.BYTES));
+                }
+            }
+            bSeg = smallB;
+            bOff = 0;
+            ldb = n;
+            tb = false;
+        }
         int tasks =
                 gemmJob.prepare(
                         a.segment(),
                         a.byteOffset(),
                         a.cols(),
                         transA,
-                        b.segment(),
-                        b.byteOffset(),
-                        b.cols(),
-                        transB,
+                        bSeg,
+                        bOff,
+                        ldb,
+                        tb,
                         c.segment(),
                         c.byteOffset(),
                         m,
@@ -610,6 +661,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         parallel.close();
+        reductionGemm.close();
+        smallBStorage.close();
         scratchStorage.close();
         packStorage.close();
     }

@@ -176,22 +176,40 @@ final class CpuConvOps implements ConvOps, Parallel.Body {
         MemorySegment xs = b.segment();
         int cg = g.groupChannels();
         long runBytes = (long) cg * Float.BYTES;
+        long pixelBytes = (long) g.c() * Float.BYTES;
         long xBase = b.byteOffset() + ((long) s * b.cols() + (long) group * cg) * Float.BYTES;
         long row = (long) s * g.oh() * g.ow();
         long dst = a.byteOffset() + row * g.patch() * Float.BYTES;
+        // With one group and no dilation along w, a kernel row inside the image is one
+        // contiguous run of kw · C floats in both the input and the patch.
+        boolean rows = g.groups() == 1 && g.dw() == 1;
+        long kernelRowBytes = (long) g.kw() * runBytes;
         for (int i = 0; i < g.oh(); i++) {
             for (int j = 0; j < g.ow(); j++) {
+                int w0 = j * g.sw() - g.pw();
+                boolean wInside = w0 >= 0 && w0 + (g.kw() - 1) * g.dw() < g.w();
                 for (int ki = 0; ki < g.kh(); ki++) {
                     int hi = i * g.sh() - g.ph() + ki * g.dh();
+                    boolean hInside = hi >= 0 && hi < g.h();
+                    if (rows && hInside && wInside) {
+                        copy(
+                                xs,
+                                xBase + ((long) hi * g.w() + w0) * pixelBytes,
+                                cs,
+                                dst,
+                                kernelRowBytes);
+                        dst += kernelRowBytes;
+                        continue;
+                    }
                     for (int kj = 0; kj < g.kw(); kj++) {
-                        int wi = j * g.sw() - g.pw() + kj * g.dw();
-                        if (hi >= 0 && hi < g.h() && wi >= 0 && wi < g.w()) {
-                            long src = xBase + ((long) hi * g.w() + wi) * g.c() * Float.BYTES;
-                            if (cg == 1) {
-                                cs.set(F, dst, xs.get(F, src));
-                            } else {
-                                MemorySegment.copy(xs, src, cs, dst, runBytes);
-                            }
+                        int wi = w0 + kj * g.dw();
+                        if (hInside && wi >= 0 && wi < g.w()) {
+                            copy(
+                                    xs,
+                                    xBase + ((long) hi * g.w() + wi) * pixelBytes,
+                                    cs,
+                                    dst,
+                                    runBytes);
                         } else {
                             zero(cs, dst, runBytes);
                         }
@@ -199,6 +217,18 @@ final class CpuConvOps implements ConvOps, Parallel.Body {
                     }
                 }
             }
+        }
+    }
+
+    /** Copies a short run of floats with vector moves (bulk copies cost more below a few KiB). */
+    private static void copy(MemorySegment src, long so, MemorySegment dst, long dOff, long bytes) {
+        long vb = (long) L * Float.BYTES;
+        long p = 0;
+        for (; p + vb <= bytes; p += vb) {
+            FloatVector.fromMemorySegment(S, src, so + p, O).intoMemorySegment(dst, dOff + p, O);
+        }
+        for (; p < bytes; p += Float.BYTES) {
+            dst.set(F, dOff + p, src.get(F, so + p));
         }
     }
 

@@ -26,8 +26,7 @@ final class CpuNormOps implements NormOps, Parallel.Body {
     private static final int ROWS_PER_TASK = 512;
 
     private enum Kind {
-        SUM,
-        SUM_SQUARED_DEVIATION,
+        SUM_SHIFTED,
         SUM_BACKWARD,
         APPLY,
         APPLY_BACKWARD
@@ -96,14 +95,17 @@ final class CpuNormOps implements NormOps, Parallel.Body {
     public void batchNormTrain(BatchNormArgs a, Tensor y, Tensor x, Tensor mean, Tensor rstd) {
         bind(a, x);
         out = y;
+        // One pass: sums of x - s and (x - s)² with s the first row, which keeps the variance
+        // accurate when the mean is large against the spread.
         for (int ch = 0; ch < channels; ch++) {
-            center[ch] = 0f;
+            center[ch] = get(x, ch);
         }
-        run(Kind.SUM, channelTasks());
+        run(Kind.SUM_SHIFTED, channelTasks());
         for (int ch = 0; ch < channels; ch++) {
-            center[ch] = (float) (sum[ch] / rows);
+            double m1 = sum[ch] / rows;
+            sum2[ch] = Math.max(0.0, sum2[ch] - sum[ch] * m1);
+            center[ch] = (float) (center[ch] + m1);
         }
-        run(Kind.SUM_SQUARED_DEVIATION, channelTasks());
         float mom = a.momentum();
         for (int ch = 0; ch < channels; ch++) {
             double var = sum2[ch] / rows;
@@ -195,7 +197,7 @@ final class CpuNormOps implements NormOps, Parallel.Body {
     @Override
     public void run(int task, int worker) {
         switch (kind) {
-            case SUM, SUM_SQUARED_DEVIATION, SUM_BACKWARD -> sums(task, worker);
+            case SUM_SHIFTED, SUM_BACKWARD -> sums(task, worker);
             case APPLY, APPLY_BACKWARD -> apply(task);
         }
     }
@@ -224,9 +226,9 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                     long at = r * stride + (long) c0 * Float.BYTES;
                     FloatVector v = FloatVector.fromMemorySegment(S, xs, xo + at, O);
                     switch (kind) {
-                        case SUM -> a1 = a1.add(v);
-                        case SUM_SQUARED_DEVIATION -> {
+                        case SUM_SHIFTED -> {
                             FloatVector d = v.sub(m);
+                            a1 = a1.add(d);
                             a2 = d.fma(d, a2);
                         }
                         default -> {
@@ -249,9 +251,9 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                     long at = r * stride + (long) (c0 + l) * Float.BYTES;
                     float v = xs.get(F, xo + at);
                     switch (kind) {
-                        case SUM -> sum[c0 + l] += v;
-                        case SUM_SQUARED_DEVIATION -> {
+                        case SUM_SHIFTED -> {
                             double d = v - center[c0 + l];
+                            sum[c0 + l] += d;
                             sum2[c0 + l] += d * d;
                         }
                         default -> {

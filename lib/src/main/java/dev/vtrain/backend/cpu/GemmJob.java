@@ -15,6 +15,9 @@ final class GemmJob implements Parallel.Body {
     /** How products are computed. */
     GemmStrategy strategy = GemmStrategy.AUTO;
 
+    /** Widest C panel, in slivers, whose A blocks are read in place rather than packed. */
+    static final int DIRECT_A_MAX_SLIVERS = 4;
+
     /** Per-worker packing buffers, {@link PackedGemm#SCRATCH_FLOATS} floats each. */
     MemorySegment packs;
 
@@ -205,18 +208,38 @@ final class GemmJob implements Parallel.Body {
                 boolean last = pc + kc == k;
                 MemorySegment biasNow = last ? bias : null;
                 int epilogueNow = last ? epilogue : Epilogue.NONE;
+                // A C only a few slivers wide meets each A block too few times to repay packing
+                // it: full blocks of a row-major A are then read in place.
+                boolean direct = !transA && nc <= DIRECT_A_MAX_SLIVERS * PackedGemm.NR;
                 for (int ir = i0; ir < i1; ir += PackedGemm.MR) {
                     int rows = Math.min(PackedGemm.MR, i1 - ir);
-                    PackedGemm.packA(a, aOff, rowBytes, colBytes, ir, rows, pc, kc, packs, aBlock);
+                    boolean inPlace = direct && rows == PackedGemm.MR;
+                    long aRow = aOff + ir * rowBytes + pc * colBytes;
+                    if (!inPlace) {
+                        PackedGemm.packA(
+                                a, aOff, rowBytes, colBytes, ir, rows, pc, kc, packs, aBlock);
+                    }
                     for (int jr = 0; jr < nc; jr += PackedGemm.NR) {
-                        PackedGemm.kernel(
-                                packs,
-                                aBlock,
-                                packs,
-                                base + (long) jr * kc * Float.BYTES,
-                                kc,
-                                packs,
-                                tile);
+                        if (inPlace) {
+                            PackedGemm.kernelDirect(
+                                    a,
+                                    aRow,
+                                    rowBytes,
+                                    packs,
+                                    base + (long) jr * kc * Float.BYTES,
+                                    kc,
+                                    packs,
+                                    tile);
+                        } else {
+                            PackedGemm.kernel(
+                                    packs,
+                                    aBlock,
+                                    packs,
+                                    base + (long) jr * kc * Float.BYTES,
+                                    kc,
+                                    packs,
+                                    tile);
+                        }
                         PackedGemm.epilogue(
                                 packs,
                                 tile,

@@ -150,6 +150,27 @@ final class PackedGemm {
     }
 
     /**
+     * {@link #kernel} reading a full {@code MR}-row block of A in place (row r at byte {@code aOff
+     * + r · rowBytes}, unit stride along p) instead of from a packed block: for a C only a few
+     * slivers wide, where each A block meets B too few times to repay packing it.
+     */
+    static void kernelDirect(
+            MemorySegment a,
+            long aOff,
+            long rowBytes,
+            MemorySegment bp,
+            long bOff,
+            int kc,
+            MemorySegment tile,
+            long tOff) {
+        if (MR == 8) {
+            kernel8Direct(a, aOff, rowBytes, bp, bOff, kc, tile, tOff);
+        } else {
+            kernel6Direct(a, aOff, rowBytes, bp, bOff, kc, tile, tOff);
+        }
+    }
+
+    /**
      * Packs op(A)[i0..i0+rows, p0..p0+kc] p-major into an {@code MR}-tall block at {@code dst +
      * dOff}, zero below {@code rows}; op(A)(i, p) is at byte {@code aOff + i · rowBytes + p ·
      * colBytes} of {@code a}.
@@ -380,5 +401,139 @@ final class PackedGemm {
                 VectorMath.apply(f, c, cp + r * rowBytes, c, cp + r * rowBytes, cols, 0f);
             }
         }
+    }
+
+    private static void kernel8Direct(
+            MemorySegment ap,
+            long aOff,
+            long rowBytes,
+            MemorySegment bp,
+            long bOff,
+            int kc,
+            MemorySegment tile,
+            long tOff) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00;
+        FloatVector c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00;
+        FloatVector c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00;
+        FloatVector c70 = c00, c71 = c00;
+        long a = aOff;
+        long r1 = 1 * rowBytes;
+        long r2 = 2 * rowBytes;
+        long r3 = 3 * rowBytes;
+        long r4 = 4 * rowBytes;
+        long r5 = 5 * rowBytes;
+        long r6 = 6 * rowBytes;
+        long r7 = 7 * rowBytes;
+        long b = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, b, O);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, bp, b + VB, O);
+            FloatVector x = FloatVector.broadcast(S, ap.get(F, a));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap.get(F, a + r1));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap.get(F, a + r2));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap.get(F, a + r3));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap.get(F, a + r4));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap.get(F, a + r5));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap.get(F, a + r6));
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap.get(F, a + r7));
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            a += Float.BYTES;
+            b += 2 * VB;
+        }
+        c00.intoMemorySegment(tile, tOff, O);
+        c01.intoMemorySegment(tile, tOff + VB, O);
+        c10.intoMemorySegment(tile, tOff + 2 * VB, O);
+        c11.intoMemorySegment(tile, tOff + 3 * VB, O);
+        c20.intoMemorySegment(tile, tOff + 4 * VB, O);
+        c21.intoMemorySegment(tile, tOff + 5 * VB, O);
+        c30.intoMemorySegment(tile, tOff + 6 * VB, O);
+        c31.intoMemorySegment(tile, tOff + 7 * VB, O);
+        c40.intoMemorySegment(tile, tOff + 8 * VB, O);
+        c41.intoMemorySegment(tile, tOff + 9 * VB, O);
+        c50.intoMemorySegment(tile, tOff + 10 * VB, O);
+        c51.intoMemorySegment(tile, tOff + 11 * VB, O);
+        c60.intoMemorySegment(tile, tOff + 12 * VB, O);
+        c61.intoMemorySegment(tile, tOff + 13 * VB, O);
+        c70.intoMemorySegment(tile, tOff + 14 * VB, O);
+        c71.intoMemorySegment(tile, tOff + 15 * VB, O);
+    }
+
+    private static void kernel6Direct(
+            MemorySegment ap,
+            long aOff,
+            long rowBytes,
+            MemorySegment bp,
+            long bOff,
+            int kc,
+            MemorySegment tile,
+            long tOff) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00;
+        FloatVector c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00;
+        FloatVector c50 = c00, c51 = c00;
+        long a = aOff;
+        long r1 = 1 * rowBytes;
+        long r2 = 2 * rowBytes;
+        long r3 = 3 * rowBytes;
+        long r4 = 4 * rowBytes;
+        long r5 = 5 * rowBytes;
+        long b = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, b, O);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, bp, b + VB, O);
+            FloatVector x = FloatVector.broadcast(S, ap.get(F, a));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap.get(F, a + r1));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap.get(F, a + r2));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap.get(F, a + r3));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap.get(F, a + r4));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap.get(F, a + r5));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            a += Float.BYTES;
+            b += 2 * VB;
+        }
+        c00.intoMemorySegment(tile, tOff, O);
+        c01.intoMemorySegment(tile, tOff + VB, O);
+        c10.intoMemorySegment(tile, tOff + 2 * VB, O);
+        c11.intoMemorySegment(tile, tOff + 3 * VB, O);
+        c20.intoMemorySegment(tile, tOff + 4 * VB, O);
+        c21.intoMemorySegment(tile, tOff + 5 * VB, O);
+        c30.intoMemorySegment(tile, tOff + 6 * VB, O);
+        c31.intoMemorySegment(tile, tOff + 7 * VB, O);
+        c40.intoMemorySegment(tile, tOff + 8 * VB, O);
+        c41.intoMemorySegment(tile, tOff + 9 * VB, O);
+        c50.intoMemorySegment(tile, tOff + 10 * VB, O);
+        c51.intoMemorySegment(tile, tOff + 11 * VB, O);
     }
 }
