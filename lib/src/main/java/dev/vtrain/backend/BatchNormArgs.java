@@ -17,6 +17,8 @@ import dev.vtrain.tensor.Tensor;
  * @param tracked batches seen (1)
  * @param eps added to the variance
  * @param momentum weight of the new statistics in the running ones
+ * @param relu whether a ReLU follows, fused: forward writes {@code max(0, y)} and backward passes
+ *     the gradient only where that output is positive
  */
 public record BatchNormArgs(
         Tensor gamma,
@@ -27,7 +29,8 @@ public record BatchNormArgs(
         Tensor runningVar,
         Tensor tracked,
         float eps,
-        float momentum) {
+        float momentum,
+        boolean relu) {
     /** Channels. */
     public int channels() {
         return (int) runningMean.size();
@@ -36,6 +39,15 @@ public record BatchNormArgs(
     /** The same settings with other gradient targets (null to skip). */
     public BatchNormArgs withGradients(Tensor gammaGrad, Tensor betaGrad) {
         return new BatchNormArgs(
-                gamma, beta, gammaGrad, betaGrad, runningMean, runningVar, tracked, eps, momentum);
+                gamma,
+                beta,
+                gammaGrad,
+                betaGrad,
+                runningMean,
+                runningVar,
+                tracked,
+                eps,
+                momentum,
+                relu);
     }
 }

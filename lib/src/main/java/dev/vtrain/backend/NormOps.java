@@ -12,9 +12,9 @@ import dev.vtrain.tensor.Tensor;
 public interface NormOps {
     /**
      * Training forward: overwrites {@code mean} and {@code rstd} (C each: batch mean and {@code 1 /
-     * sqrt(var + eps)}) and {@code y = (x - mean) · rstd · gamma + beta}; updates {@code
-     * a.runningMean()}/{@code a.runningVar()} with {@code momentum} and adds 1 to {@code
-     * a.tracked()}.
+     * sqrt(var + eps)}) and {@code y = (x - mean) · rstd · gamma + beta} ({@code max(0, …)} with
+     * {@code a.relu()}); updates {@code a.runningMean()}/{@code a.runningVar()} with {@code
+     * momentum} and adds 1 to {@code a.tracked()}.
      */
     void batchNormTrain(BatchNormArgs a, Tensor y, Tensor x, Tensor mean, Tensor rstd);
 
@@ -29,14 +29,17 @@ public interface NormOps {
      * Backward of {@link #batchNormTrain}: {@code dgamma = Σ dy·x̂} and {@code dbeta = Σ dy} go to
      * {@code a.gammaGrad()}/{@code a.betaGrad()} as {@code grad = beta·grad + value} ({@code beta}
      * 0 overwrites; a null gradient tensor is skipped); {@code dx}, when not null, is overwritten
-     * with {@code gamma·rstd·(dy - mean(dy) - x̂·mean(dy·x̂))}; without {@code batchStatistics}
-     * (after an evaluation forward, whose statistics are constants) with {@code gamma·rstd·dy}.
+     * with {@code gamma·rstd·(dy - mean(dy) - x̂·mean(dy·x̂))}; with {@code a.relu()}, {@code dy}
+     * counts only where the forward output {@code y} is positive ({@code y} is read only then);
+     * without {@code batchStatistics} (after an evaluation forward, whose statistics are constants)
+     * with {@code gamma·rstd·dy}.
      */
     void batchNormBackward(
             BatchNormArgs a,
             Tensor dx,
             Tensor dy,
             Tensor x,
+            Tensor y,
             Tensor mean,
             Tensor rstd,
             float gammaBeta,

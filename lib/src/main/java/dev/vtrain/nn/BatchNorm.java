@@ -32,6 +32,7 @@ public final class BatchNorm implements Layer {
     private SlabPlan.Slot rstd;
     private NormOps ops;
     private final BatchNormArgs[] args = new BatchNormArgs[4];
+    private boolean fusedRelu;
 
     private BatchNorm(int features, int rank, float eps, float momentum, boolean affine) {
         if (features <= 0 || !(eps > 0f) || !(momentum >= 0f && momentum <= 1f)) {
@@ -118,7 +119,8 @@ public final class BatchNorm implements Layer {
                             runningVar.value(),
                             tracked.value(),
                             eps,
-                            momentum);
+                            momentum,
+                            fusedRelu);
         }
         return args[i];
     }
@@ -138,6 +140,15 @@ public final class BatchNorm implements Layer {
         }
     }
 
+    /**
+     * Makes this layer apply the ReLU that follows it in its own passes ({@link Sequential}'s
+     * fusion rule): forward then writes {@code max(0, y)}, and backward takes the ReLU's output and
+     * output gradient. Call before the model is built.
+     */
+    void fuseRelu() {
+        fusedRelu = true;
+    }
+
     @Override
     public void backward(Step step, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         boolean gw = affine && !weight.frozen();
@@ -150,6 +161,7 @@ public final class BatchNorm implements Layer {
                 dx == null ? null : dx.matrix(features),
                 dy.matrix(features),
                 x.matrix(features),
+                y.matrix(features),
                 mean.tensor(),
                 rstd.tensor(),
                 gw ? weight.beta(step) : 1f,

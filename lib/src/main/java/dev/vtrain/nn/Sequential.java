@@ -12,12 +12,13 @@ import java.util.List;
  * children are named by position ({@code 0.weight}, {@code 3.1.bias}, …) so weights line up with a
  * PyTorch {@code state_dict}.
  *
- * <p>The container owns two fusion rules: a {@link Linear} followed by an {@link ActivationLayer}
+ * <p>The container owns the fusion rules: a {@link Linear} followed by an {@link ActivationLayer}
  * runs as one GEMM with the bias and activation in its epilogue (the pre-activation is never
- * stored), and in backward the activation computes the Linear's bias gradient in the same pass.
- * Each child's output is kept for backward; gradients between children alternate between two
- * buffers. Backward stops below the lowest child with a trainable parameter when no input gradient
- * is asked for.
+ * stored), and in backward the activation computes the Linear's bias gradient in the same pass; a
+ * {@link BatchNorm} followed by a {@link ReLU} applies the ReLU in its own passes (forward and
+ * backward), so the normalised values are never stored either. Each child's output is kept for
+ * backward; gradients between children alternate between two buffers. Backward stops below the
+ * lowest child with a trainable parameter when no input gradient is asked for.
  */
 public class Sequential implements Layer {
     private final List<Layer> layers;
@@ -88,8 +89,13 @@ public class Sequential implements Layer {
         }
         fusedWithNext = new boolean[n];
         for (int i = 0; i + 1 < n; i++) {
+            Layer next = layers.get(i + 1);
             fusedWithNext[i] =
-                    layers.get(i) instanceof Linear && layers.get(i + 1) instanceof ActivationLayer;
+                    (layers.get(i) instanceof Linear && next instanceof ActivationLayer)
+                            || (layers.get(i) instanceof BatchNorm && next instanceof ReLU);
+            if (fusedWithNext[i] && layers.get(i) instanceof BatchNorm bn) {
+                bn.fuseRelu();
+            }
         }
         childParams = new Parameter[n][];
         for (int i = 0; i < n; i++) {
@@ -132,8 +138,12 @@ public class Sequential implements Layer {
         for (int i = 0; i < n; i++) {
             if (fusedWithNext[i]) {
                 Tensor out = output(step, i + 1, y);
-                Activation f = ((ActivationLayer) layers.get(i + 1)).function();
-                ((Linear) layers.get(i)).forward(step, cur, out, f);
+                if (layers.get(i) instanceof Linear lin) {
+                    lin.forward(step, cur, out, ((ActivationLayer) layers.get(i + 1)).function());
+                } else {
+                    // Batch norm applies the ReLU itself.
+                    layers.get(i).forward(step, cur, out);
+                }
                 cur = out;
                 i++;
                 continue;
@@ -173,6 +183,20 @@ public class Sequential implements Layer {
             Tensor gin = needDx ? (i == 0 ? dx : step.get(grads[i - 1])) : null;
             Layer layer = layers.get(i);
             Tensor out = output(step, i, y);
+            if (i > 0 && fusedWithNext[i - 1] && layers.get(i - 1) instanceof BatchNorm bn) {
+                // ReLU after batch norm: the batch norm's backward applies the ReLU's mask.
+                Tensor bnIn = i - 1 == 0 ? x : output(step, i - 2, y);
+                Tensor bnDx =
+                        dx != null || lowest < i - 1
+                                ? (i - 1 == 0 ? dx : step.get(grads[i - 2]))
+                                : null;
+                if (bnDx != null || trainable(i - 1)) {
+                    bn.backward(step, bnIn, out, g, bnDx);
+                }
+                g = bnDx;
+                i--;
+                continue;
+            }
             if (i > 0 && fusedWithNext[i - 1]) {
                 // Activation above a fused Linear: its input (the pre-activation) was never
                 // stored; it computes the Linear's bias gradient in the same pass when it can.

@@ -260,7 +260,10 @@ class BackendAgreementTest {
                 new int[] {33, 70, 65},
                 new int[] {67, 131, 97},
                 new int[] {128, 300, 130},
-                new int[] {500, 9, 32});
+                new int[] {500, 9, 32},
+                new int[] {4 * L + 3, 27, 4 * L},
+                new int[] {300, 1, 3 * L},
+                new int[] {257, 32, L});
     }
 
     @ParameterizedTest

@@ -209,7 +209,7 @@ class ConvAgreementTest {
         }
     }
 
-    private static BatchNormArgs args(int c, long seed, boolean grads) {
+    private static BatchNormArgs args(int c, long seed, boolean grads, boolean relu) {
         Tensor gamma = random(1, c, seed);
         Tensor beta = random(1, c, seed + 1);
         Tensor rm = random(1, c, seed + 2);
@@ -225,7 +225,8 @@ class ConvAgreementTest {
                 rv,
                 tracked,
                 1e-5f,
-                0.1f);
+                0.1f,
+                relu);
     }
 
     private static BatchNormArgs copy(BatchNormArgs a) {
@@ -239,7 +240,8 @@ class ConvAgreementTest {
                 clone(a.runningVar(), c),
                 clone(a.tracked(), 1),
                 a.eps(),
-                a.momentum());
+                a.momentum(),
+                a.relu());
     }
 
     private static Tensor clone(Tensor t, int cols) {
@@ -255,20 +257,29 @@ class ConvAgreementTest {
     @MethodSource("channels")
     void batchNorm(int c) {
         for (int rows : new int[] {1, 2, 7, 65, 1031}) {
+            for (boolean relu : new boolean[] {false, true}) {
+                batchNorm(c, rows, relu);
+            }
+        }
+    }
+
+    private static void batchNorm(int c, int rows, boolean relu) {
+        {
             Tensor x = random(rows, c, 21);
             Tensor dy = random(rows, c, 22);
-            BatchNormArgs ref = args(c, 30, true);
+            BatchNormArgs ref = args(c, 30, true, relu);
             Tensor y = tensor(rows, c);
             Tensor mean = tensor(1, c);
             Tensor rstd = tensor(1, c);
             Tensor dx = tensor(rows, c);
             BatchNormArgs start = copy(ref);
             REF.norms().batchNormTrain(ref, y, x, mean, rstd);
-            REF.norms().batchNormBackward(ref, dx, dy, x, mean, rstd, 1f, 0f, true);
+            REF.norms().batchNormBackward(ref, dx, dy, x, y, mean, rstd, 1f, 0f, true);
             Tensor ye = tensor(rows, c);
             REF.norms().batchNormEval(ref, ye, x, tensor(1, c), tensor(1, c));
             for (CpuBackend b : CPU) {
-                String what = "c=" + c + " rows=" + rows + " threads " + b.threads();
+                String what =
+                        "c=" + c + " rows=" + rows + " relu=" + relu + " threads " + b.threads();
                 BatchNormArgs a = copy(start);
                 Tensor y2 = tensor(rows, c);
                 Tensor m2 = tensor(1, c);
@@ -281,7 +292,7 @@ class ConvAgreementTest {
                 near(ref.runningMean(), a.runningMean(), 1e-5, "running mean " + what);
                 near(ref.runningVar(), a.runningVar(), 1e-5, "running var " + what);
                 same(ref.tracked(), a.tracked(), "tracked " + what);
-                b.norms().batchNormBackward(a, dx2, dy, x, m2, r2, 1f, 0f, true);
+                b.norms().batchNormBackward(a, dx2, dy, x, y2, m2, r2, 1f, 0f, true);
                 near(dx, dx2, 5e-5, "batchNormBackward dx " + what);
                 near(ref.gammaGrad(), a.gammaGrad(), 2e-5, "dgamma " + what);
                 near(ref.betaGrad(), a.betaGrad(), 2e-5, "dbeta " + what);

@@ -368,4 +368,27 @@ class ConvFixtureTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void vtrainCnnFileLoadedStrictlyByPyTorchGaveTheseLogits(String backend, int threads)
+            throws IOException {
+        // vtrain_cnn.safetensors was written by `vtrain train --model ... --save`; the fixture
+        // script loaded it into the equivalent nn.Sequential with strict=True (int64
+        // num_batches_tracked included) and recorded its eval logits on x, unscaled.
+        Map<String, List<String>> torch = FixtureFile.read("vtrain_cnn_torch.txt");
+        dev.vtrain.io.ModelFile.Saved saved =
+                dev.vtrain.io.ModelFile.load(resource("vtrain_cnn.safetensors"));
+        assertEquals(Shape.of(1, 8, 8), saved.inputShape());
+        try (Backend b = Backends.create(backend, threads).backend();
+                Model m = saved.build(b, 6);
+                Storage s = b.allocate(6L * 64)) {
+            Tensor x = Tensor.of(s, 0, 6, 64);
+            b.upload(FixtureFile.floats(torch.get("x"), 1), 0, x);
+            near(
+                    FixtureFile.floats(torch.get("logits"), 1),
+                    evalLogits(m, b, x),
+                    "vtrain file in PyTorch, " + backend + "/" + threads);
+        }
+    }
 }

@@ -35,6 +35,8 @@ public final class CpuBackend implements Backend {
     private final ReductionGemm reductionGemm;
     private final HostStorage smallBStorage = HostStorage.allocate(SMALL_B_FLOATS);
     private final MemorySegment smallB = smallBStorage.segment();
+    private final HostStorage shortStorage = HostStorage.allocate(ShortGemm.scratchFloats());
+    private final ShortGemm shortGemm;
     private final UpdateJob updateJob = new UpdateJob();
     private final BiasGradJob biasGradJob = new BiasGradJob();
     // Scratch for lane reductions, one slot per thread; operations that run on the calling
@@ -65,6 +67,7 @@ public final class CpuBackend implements Backend {
         this.conv = new CpuConvOps(parallel);
         this.norms = new CpuNormOps(parallel);
         this.reductionGemm = new ReductionGemm(parallel);
+        this.shortGemm = new ShortGemm(parallel, shortStorage.segment());
         this.scratchStorage = HostStorage.allocate((long) threads * VectorReduce.SCRATCH_FLOATS);
         this.scratch = scratchStorage.segment();
         gemmJob.scratch = scratch;
@@ -149,6 +152,25 @@ public final class CpuBackend implements Backend {
         ShapeChecks.gemm(out, x, false, weight, true);
         if (bias != null) {
             ShapeChecks.length("linear", bias, out.cols());
+        }
+        if (gemmJob.strategy == GemmStrategy.AUTO
+                && ShortGemm.suits(out.rows(), out.cols(), x.cols())) {
+            shortGemm.run(
+                    out.segment(),
+                    out.byteOffset(),
+                    x.segment(),
+                    x.byteOffset(),
+                    weight.segment(),
+                    weight.byteOffset(),
+                    bias == null ? null : bias.segment(),
+                    bias == null ? 0 : bias.byteOffset(),
+                    out.rows(),
+                    out.cols(),
+                    x.cols());
+            if (f != null) {
+                activation(f, out, out);
+            }
+            return;
         }
         if (runGemm(out, x, false, weight, true, 1f, 0f, bias, Epilogue.of(f))) {
             return;
@@ -663,6 +685,7 @@ public final class CpuBackend implements Backend {
         parallel.close();
         reductionGemm.close();
         smallBStorage.close();
+        shortStorage.close();
         scratchStorage.close();
         packStorage.close();
     }

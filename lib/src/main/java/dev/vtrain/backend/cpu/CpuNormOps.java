@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -37,6 +38,8 @@ final class CpuNormOps implements NormOps, Parallel.Body {
     private Tensor x;
     private Tensor dy;
     private Tensor out;
+    private Tensor mask;
+    private boolean relu;
     private int channels;
     private long rows;
     private double[] sum = new double[0];
@@ -85,6 +88,7 @@ final class CpuNormOps implements NormOps, Parallel.Body {
     }
 
     private void bind(BatchNormArgs a, Tensor x) {
+        this.relu = a.relu();
         this.channels = a.channels();
         this.rows = x.size() / channels;
         this.x = x;
@@ -152,6 +156,7 @@ final class CpuNormOps implements NormOps, Parallel.Body {
             Tensor dx,
             Tensor dy,
             Tensor x,
+            Tensor y,
             Tensor mean,
             Tensor rstd,
             float gammaBeta,
@@ -159,6 +164,7 @@ final class CpuNormOps implements NormOps, Parallel.Body {
             boolean batchStatistics) {
         bind(a, x);
         this.dy = dy;
+        this.mask = a.relu() ? y : null;
         for (int ch = 0; ch < channels; ch++) {
             center[ch] = get(mean, ch);
         }
@@ -192,6 +198,7 @@ final class CpuNormOps implements NormOps, Parallel.Body {
         this.x = null;
         this.dy = null;
         this.out = null;
+        this.mask = null;
     }
 
     @Override
@@ -210,6 +217,8 @@ final class CpuNormOps implements NormOps, Parallel.Body {
         long xo = x.byteOffset();
         MemorySegment gs = dy == null ? null : dy.segment();
         long go = dy == null ? 0 : dy.byteOffset();
+        MemorySegment ms = mask == null ? null : mask.segment();
+        long mo = mask == null ? 0 : mask.byteOffset();
         long stride = (long) channels * Float.BYTES;
         for (int l = 0; l < width; l++) {
             sum[c0 + l] = 0;
@@ -233,6 +242,15 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                         }
                         default -> {
                             FloatVector g = FloatVector.fromMemorySegment(S, gs, go + at, O);
+                            if (ms != null) {
+                                g =
+                                        FloatVector.zero(S)
+                                                .blend(
+                                                        g,
+                                                        FloatVector.fromMemorySegment(
+                                                                        S, ms, mo + at, O)
+                                                                .compare(VectorOperators.GT, 0f));
+                            }
                             a1 = a1.add(g);
                             a2 = g.fma(v.sub(m), a2);
                         }
@@ -258,6 +276,9 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                         }
                         default -> {
                             float g = gs.get(F, go + at);
+                            if (ms != null && !(ms.get(F, mo + at) > 0f)) {
+                                g = 0f;
+                            }
                             sum[c0 + l] += g;
                             sum2[c0 + l] += (double) g * (v - center[c0 + l]);
                         }
@@ -288,20 +309,44 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                 FloatVector res;
                 if (backward) {
                     FloatVector g = FloatVector.fromMemorySegment(S, gs, dy.byteOffset() + off, O);
+                    if (mask != null) {
+                        g =
+                                FloatVector.zero(S)
+                                        .blend(
+                                                g,
+                                                FloatVector.fromMemorySegment(
+                                                                S,
+                                                                mask.segment(),
+                                                                mask.byteOffset() + off,
+                                                                O)
+                                                        .compare(VectorOperators.GT, 0f));
+                    }
                     res = g.fma(a, v.fma(FloatVector.fromArray(S, coefK, c0), b));
                 } else {
                     res = v.fma(a, b);
+                    if (relu) {
+                        // Not max(): NaN must become 0 as in the ReLU kernels.
+                        res = FloatVector.zero(S).blend(res, res.compare(VectorOperators.GT, 0f));
+                    }
                 }
                 res.intoMemorySegment(os, out.byteOffset() + off, O);
             }
             for (; c0 < channels; c0++) {
                 long off = rowOff + (long) c0 * Float.BYTES;
                 float v = xs.get(F, x.byteOffset() + off) - center[c0];
-                float res =
-                        backward
-                                ? gs.get(F, dy.byteOffset() + off) * coefA[c0]
-                                        + (v * coefK[c0] + coefB[c0])
-                                : v * coefA[c0] + coefB[c0];
+                float res;
+                if (backward) {
+                    float g = gs.get(F, dy.byteOffset() + off);
+                    if (mask != null && !(mask.segment().get(F, mask.byteOffset() + off) > 0f)) {
+                        g = 0f;
+                    }
+                    res = g * coefA[c0] + (v * coefK[c0] + coefB[c0]);
+                } else {
+                    res = v * coefA[c0] + coefB[c0];
+                    if (relu && !(res > 0f)) {
+                        res = 0f;
+                    }
+                }
                 os.set(F, out.byteOffset() + off, res);
             }
         }

@@ -44,7 +44,8 @@ public final class ScalarNormOps implements NormOps {
             float bt = a.beta() == null ? 0f : get(a.beta(), ch);
             for (int i = 0; i < r; i++) {
                 long at = (long) i * c + ch;
-                set(y, at, (get(x, at) - (float) m) * rs * gm + bt);
+                float v = (get(x, at) - (float) m) * rs * gm + bt;
+                set(y, at, a.relu() && !(v > 0f) ? 0f : v);
             }
         }
         set(a.tracked(), 0, get(a.tracked(), 0) + 1f);
@@ -63,7 +64,8 @@ public final class ScalarNormOps implements NormOps {
             set(rstd, ch, rs);
             for (long i = 0; i < r; i++) {
                 long at = i * c + ch;
-                set(y, at, (get(x, at) - m) * rs * gm + bt);
+                float v = (get(x, at) - m) * rs * gm + bt;
+                set(y, at, a.relu() && !(v > 0f) ? 0f : v);
             }
         }
     }
@@ -74,6 +76,7 @@ public final class ScalarNormOps implements NormOps {
             Tensor dx,
             Tensor dy,
             Tensor x,
+            Tensor y,
             Tensor mean,
             Tensor rstd,
             float gammaBeta,
@@ -88,7 +91,7 @@ public final class ScalarNormOps implements NormOps {
             double sdyx = 0;
             for (long i = 0; i < r; i++) {
                 long at = i * c + ch;
-                float g = get(dy, at);
+                float g = a.relu() && !(get(y, at) > 0f) ? 0f : get(dy, at);
                 sdy += g;
                 sdyx += g * ((get(x, at) - m) * rs);
             }
@@ -108,7 +111,8 @@ public final class ScalarNormOps implements NormOps {
                 for (long i = 0; i < r; i++) {
                     long at = i * c + ch;
                     float xh = (get(x, at) - m) * rs;
-                    set(dx, at, k * (get(dy, at) - meanDy - xh * meanDyx));
+                    float g = a.relu() && !(get(y, at) > 0f) ? 0f : get(dy, at);
+                    set(dx, at, k * (g - meanDy - xh * meanDyx));
                 }
             }
         }
