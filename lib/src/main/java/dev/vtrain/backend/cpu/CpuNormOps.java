@@ -294,50 +294,54 @@ final class CpuNormOps implements NormOps, Parallel.Body {
         MemorySegment xs = x.segment();
         MemorySegment os = out.segment();
         MemorySegment gs = dy == null ? null : dy.segment();
+        MemorySegment ms = mask == null ? null : mask.segment();
+        long xo = x.byteOffset();
+        long oo = out.byteOffset();
+        long go = dy == null ? 0 : dy.byteOffset();
+        long mo = mask == null ? 0 : mask.byteOffset();
         boolean backward = kind == Kind.APPLY_BACKWARD;
         int vecEnd = channels - channels % L;
-        for (long r = r0; r < r1; r++) {
-            long rowOff = r * channels * Float.BYTES;
-            int c0 = 0;
-            for (; c0 < vecEnd; c0 += L) {
-                long off = rowOff + (long) c0 * Float.BYTES;
-                FloatVector v =
-                        FloatVector.fromMemorySegment(S, xs, x.byteOffset() + off, O)
-                                .sub(FloatVector.fromArray(S, center, c0));
-                FloatVector a = FloatVector.fromArray(S, coefA, c0);
-                FloatVector b = FloatVector.fromArray(S, coefB, c0);
+        long stride = (long) channels * Float.BYTES;
+        // Channel blocks outside, rows inside: the per-channel coefficients stay in registers.
+        for (int c0 = 0; c0 < vecEnd; c0 += L) {
+            FloatVector m = FloatVector.fromArray(S, center, c0);
+            FloatVector a = FloatVector.fromArray(S, coefA, c0);
+            FloatVector b = FloatVector.fromArray(S, coefB, c0);
+            FloatVector k = FloatVector.fromArray(S, coefK, c0);
+            FloatVector zero = FloatVector.zero(S);
+            long off = r0 * stride + (long) c0 * Float.BYTES;
+            for (long r = r0; r < r1; r++, off += stride) {
+                FloatVector v = FloatVector.fromMemorySegment(S, xs, xo + off, O).sub(m);
                 FloatVector res;
                 if (backward) {
-                    FloatVector g = FloatVector.fromMemorySegment(S, gs, dy.byteOffset() + off, O);
-                    if (mask != null) {
+                    FloatVector g = FloatVector.fromMemorySegment(S, gs, go + off, O);
+                    if (ms != null) {
                         g =
-                                FloatVector.zero(S)
-                                        .blend(
-                                                g,
-                                                FloatVector.fromMemorySegment(
-                                                                S,
-                                                                mask.segment(),
-                                                                mask.byteOffset() + off,
-                                                                O)
-                                                        .compare(VectorOperators.GT, 0f));
+                                zero.blend(
+                                        g,
+                                        FloatVector.fromMemorySegment(S, ms, mo + off, O)
+                                                .compare(VectorOperators.GT, 0f));
                     }
-                    res = g.fma(a, v.fma(FloatVector.fromArray(S, coefK, c0), b));
+                    res = g.fma(a, v.fma(k, b));
                 } else {
                     res = v.fma(a, b);
                     if (relu) {
                         // Not max(): NaN must become 0 as in the ReLU kernels.
-                        res = FloatVector.zero(S).blend(res, res.compare(VectorOperators.GT, 0f));
+                        res = zero.blend(res, res.compare(VectorOperators.GT, 0f));
                     }
                 }
-                res.intoMemorySegment(os, out.byteOffset() + off, O);
+                res.intoMemorySegment(os, oo + off, O);
             }
-            for (; c0 < channels; c0++) {
+        }
+        for (long r = r0; r < r1; r++) {
+            long rowOff = r * stride;
+            for (int c0 = vecEnd; c0 < channels; c0++) {
                 long off = rowOff + (long) c0 * Float.BYTES;
-                float v = xs.get(F, x.byteOffset() + off) - center[c0];
+                float v = xs.get(F, xo + off) - center[c0];
                 float res;
                 if (backward) {
-                    float g = gs.get(F, dy.byteOffset() + off);
-                    if (mask != null && !(mask.segment().get(F, mask.byteOffset() + off) > 0f)) {
+                    float g = gs.get(F, go + off);
+                    if (ms != null && !(ms.get(F, mo + off) > 0f)) {
                         g = 0f;
                     }
                     res = g * coefA[c0] + (v * coefK[c0] + coefB[c0]);
@@ -347,7 +351,7 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                         res = 0f;
                     }
                 }
-                os.set(F, out.byteOffset() + off, res);
+                os.set(F, oo + off, res);
             }
         }
     }
