@@ -9,8 +9,7 @@ import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
 import dev.vtrain.nn.loss.Loss;
 import dev.vtrain.nn.loss.MSELoss;
-import dev.vtrain.optim.SGD;
-import dev.vtrain.train.Trainer;
+import dev.vtrain.train.Evaluator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -125,9 +124,8 @@ final class EvalCommand implements Callable<Integer> {
         Loss loss = regression ? new MSELoss() : new CrossEntropyLoss();
         try (Backend b = Backends.create(backend, t).backend();
                 Model m = saved.build(b, batchSize);
-                SGD unused = new SGD(m, 0f);
-                Trainer trainer = new Trainer(m, loss, unused)) {
-            Map<String, Object> metrics = TestMetrics.evaluate(trainer, part, regression, topK);
+                Evaluator evaluator = new Evaluator(m, loss)) {
+            Map<String, Object> metrics = TestMetrics.evaluate(evaluator, part, regression, topK);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>(metrics);
                 out.remove("table");
@@ -154,7 +152,7 @@ final class EvalCommand implements Callable<Integer> {
                 System.out.print(
                         MetricsReport.table(
                                 dev.vtrain.train.metrics.RegressionMetrics.compute(
-                                        trainer.predict(part), part.targets())));
+                                        evaluator.predict(part), part.targets())));
             } else if (metrics.containsKey("table")) {
                 System.out.print(metrics.get("table"));
                 System.out.printf(Locale.ROOT, "%nloss %.4f%n", num(metrics.get("loss")));

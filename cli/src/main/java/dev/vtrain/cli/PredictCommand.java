@@ -7,9 +7,7 @@ import dev.vtrain.data.Dataset;
 import dev.vtrain.io.AtomicWrite;
 import dev.vtrain.io.ModelFile;
 import dev.vtrain.nn.Model;
-import dev.vtrain.nn.loss.MSELoss;
-import dev.vtrain.optim.SGD;
-import dev.vtrain.train.Trainer;
+import dev.vtrain.train.Evaluator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -69,9 +67,8 @@ final class PredictCommand implements Callable<Integer> {
         int width;
         try (Backend b = Backends.create("auto", t).backend();
                 Model m = saved.build(b, 256);
-                SGD unused = new SGD(m, 0f);
-                Trainer trainer = new Trainer(m, new MSELoss(), unused)) {
-            outputs = trainer.predict(x);
+                Evaluator evaluator = new Evaluator(m, null)) {
+            outputs = evaluator.predict(x);
             width = m.outFeatures();
         }
         String csv = format(outputs, x.size(), width, saved.classNames());

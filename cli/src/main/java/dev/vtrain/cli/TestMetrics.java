@@ -2,7 +2,7 @@ package dev.vtrain.cli;
 
 import dev.vtrain.data.Dataset;
 import dev.vtrain.train.Evaluation;
-import dev.vtrain.train.Trainer;
+import dev.vtrain.train.Evaluator;
 import dev.vtrain.train.metrics.ClassificationMetrics;
 import dev.vtrain.train.metrics.RegressionMetrics;
 import java.util.LinkedHashMap;
@@ -17,15 +17,15 @@ final class TestMetrics {
     private TestMetrics() {}
 
     static Map<String, Object> evaluate(
-            Trainer trainer, Dataset data, boolean regression, int topK) {
+            Evaluator evaluator, Dataset data, boolean regression, int topK) {
         Map<String, Object> out = new LinkedHashMap<>();
-        Evaluation e = trainer.evaluate(data);
+        Evaluation e = evaluator.evaluate(data);
         out.put("loss", e.loss());
         out.put("samples", e.samples());
         if (data.size() == 0) {
             return out;
         }
-        float[] predictions = trainer.predict(data);
+        float[] predictions = evaluator.predict(data);
         if (regression) {
             out.putAll(MetricsReport.json(RegressionMetrics.compute(predictions, data.targets())));
         } else {

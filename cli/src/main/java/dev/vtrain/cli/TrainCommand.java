@@ -205,6 +205,10 @@ final class TrainCommand implements Callable<Integer> {
         optimizer.name();
         data.regression();
         model.spec();
+        if (model.model != null && !model.model.endsWith(".json")) {
+            // Syntax errors show before any data is read.
+            dev.vtrain.nn.spec.SpecParser.parse(model.model);
+        }
         if (model.model != null) {
             for (String flag : List.of("--hidden", "--activation", "--dropout")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
@@ -373,7 +377,8 @@ final class TrainCommand implements Callable<Integer> {
                         history.skippedSteps());
             }
             Dataset test = prepared.split().test();
-            Map<String, Object> metrics = TestMetrics.evaluate(trainer, test, regression, topK);
+            Map<String, Object> metrics =
+                    TestMetrics.evaluate(trainer.evaluator(), test, regression, topK);
             System.out.println(
                     TestMetrics.summary(metrics, regression)
                             + String.format(Locale.ROOT, "; training took %.2fs", wall));

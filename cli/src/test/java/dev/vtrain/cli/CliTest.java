@@ -328,4 +328,65 @@ class CliTest {
         assertEquals(1, bad.code());
         assertEquals(1, bad.err().strip().lines().count(), bad.err());
     }
+
+    @Test
+    void convNetFromAModelSpecTrainsSavesAndEvaluates(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("cnn.safetensors");
+        Path report = dir.resolve("r.json");
+        Result r =
+                run(
+                        "train",
+                        "--model",
+                        "conv2d(8,3,padding=1),batchnorm2d,relu,maxpool2d(2),"
+                                + "residual(conv2d(8,3,padding=1,bias=False),batchnorm2d,relu),"
+                                + "flatten,linear(10)",
+                        "--optimizer",
+                        "adam",
+                        "--lr",
+                        "0.003",
+                        "--epochs",
+                        "4",
+                        "--threads",
+                        "2",
+                        "--save",
+                        model.toString(),
+                        "--report",
+                        report.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("on (1, 8, 8)"), r.out());
+        Map<?, ?> json = (Map<?, ?>) Json.parse(Files.readString(report));
+        double acc = ((Number) json.get("test_accuracy")).doubleValue();
+        assertTrue(acc > 0.85, "test accuracy " + acc);
+        Result e = run("eval", "--model", model.toString(), "--threads", "1", "--json");
+        assertEquals(0, e.code(), e.err());
+        double evalAcc = ((Number) ((Map<?, ?>) Json.parse(e.out())).get("accuracy")).doubleValue();
+        assertEquals(acc, evalAcc, 1e-9, "eval of the saved conv net reproduces the test accuracy");
+    }
+
+    @Test
+    void badModelSpecsGiveOneLineNamingPositionOrLayerAndShapesAndExitOne() {
+        Result bad =
+                run("train", "--model", "conv2d(8,3,padding=1),relu,linear(10", "--epochs", "1");
+        assertEquals(1, bad.code(), bad.out());
+        assertTrue(!bad.out().contains("data:"), "the spec is checked before the data is read");
+        assertTrue(
+                bad.err().strip().lines().count() == 1
+                        && bad.err().contains("position 37")
+                        && bad.err().contains("expected"),
+                bad.err());
+        Result shape = run("train", "--model", "conv2d(8,3),linear(10)", "--epochs", "1");
+        assertEquals(1, shape.code(), shape.out());
+        assertTrue(
+                shape.err().contains("Linear(in_features=6")
+                        && shape.err().contains("(8, 6, 6)")
+                        && shape.err().contains("flatten"),
+                shape.err());
+        Result mixed =
+                run("train", "--model", "flatten,linear(10)", "--hidden", "64", "--epochs", "1");
+        assertEquals(1, mixed.code(), mixed.out());
+        assertTrue(mixed.err().contains("--hidden describes an MLP"), mixed.err());
+        Result outputs = run("train", "--model", "flatten,linear(7)", "--epochs", "1");
+        assertEquals(1, outputs.code(), outputs.out());
+        assertTrue(outputs.err().contains("needs (10,) outputs"), outputs.err());
+    }
 }

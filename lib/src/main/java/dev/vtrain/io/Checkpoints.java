@@ -212,6 +212,31 @@ public final class Checkpoints {
             return contents.metadata();
         }
 
+        /**
+         * The layer tree the checkpoint was written for, rebuilt fresh from its metadata, so a
+         * library user can rebuild the model and resume without the command line that started the
+         * run ({@code Model.build(loaded.network(), loaded.inputShape(), …)}).
+         *
+         * @throws SafetensorsException if the checkpoint predates layer trees in checkpoints
+         */
+        public dev.vtrain.nn.Layer network() {
+            String spec = contents.metadata().get(ModelFile.SPEC_KEY);
+            if (spec == null) {
+                throw new SafetensorsException(
+                        file + ": checkpoint has no layer tree (written before format 2)");
+            }
+            return dev.vtrain.nn.spec.Layers.fromJson(Json.parse(spec), inputShape());
+        }
+
+        /** The input sample shape the checkpoint was written for. */
+        public dev.vtrain.tensor.Shape inputShape() {
+            String shape = contents.metadata().get(ModelFile.INPUT_SHAPE_KEY);
+            if (shape == null) {
+                throw new SafetensorsException(file + ": checkpoint has no input shape");
+            }
+            return ModelFile.parseShape(shape);
+        }
+
         /** The best parameters kept for early stopping, or null. */
         public float[] bestParameters() {
             Safetensors.Entry t = contents.tensors().get("best/parameters");

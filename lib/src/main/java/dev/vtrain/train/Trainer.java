@@ -40,6 +40,7 @@ public final class Trainer implements AutoCloseable {
     private final Tensor correct;
     private final Parameter[] l1Params;
     private final float[] scalar = new float[1];
+    private final Evaluator evaluator;
     private TrainingOptions stepOptions = TrainingOptions.builder().build();
     private double lastLoss;
     private double lastGradNorm;
@@ -68,6 +69,12 @@ public final class Trainer implements AutoCloseable {
             }
         }
         this.l1Params = l1.toArray(Parameter[]::new);
+        this.evaluator = new Evaluator(model, loss);
+    }
+
+    /** The evaluation-mode passes this trainer uses between epochs. */
+    public Evaluator evaluator() {
+        return evaluator;
     }
 
     /** The model being trained. */
@@ -95,38 +102,8 @@ public final class Trainer implements AutoCloseable {
         return lastGradNorm;
     }
 
-    private void checkFeatures(Dataset data) {
-        if (data.featureCount() != model.inFeatures()) {
-            throw new IllegalArgumentException(
-                    data.name()
-                            + ": samples have "
-                            + data.featureCount()
-                            + " features but the model expects "
-                            + model.inFeatures());
-        }
-    }
-
     private void checkCompatible(Dataset data) {
-        checkFeatures(data);
-        if (data.targetWidth() != target.cols()) {
-            throw new IllegalArgumentException(
-                    data.name()
-                            + ": targets have width "
-                            + data.targetWidth()
-                            + " but "
-                            + loss
-                            + " expects "
-                            + target.cols());
-        }
-        if (data.isClassification() && data.numClasses() > model.outFeatures()) {
-            throw new IllegalArgumentException(
-                    data.name()
-                            + ": "
-                            + data.numClasses()
-                            + " classes but the model has only "
-                            + model.outFeatures()
-                            + " outputs");
-        }
+        Evaluator.checkCompatible(model, loss, data);
     }
 
     /**
@@ -404,30 +381,12 @@ public final class Trainer implements AutoCloseable {
         return readScalar(lossSum) / loss.meanDivisor(rows, model.outFeatures());
     }
 
-    /** Mean loss and accuracy of the model on {@code data}, in evaluation mode. */
+    /**
+     * Mean loss and accuracy of the model on {@code data}, in evaluation mode (see {@link
+     * Evaluator}, which needs no optimizer).
+     */
     public Evaluation evaluate(Dataset data) {
-        checkCompatible(data);
-        DataLoader loader = new DataLoader(data, model.maxBatch(), false, 0);
-        backend.fill(lossSum, 0f);
-        backend.fill(correct, 0f);
-        boolean classification = data.isClassification();
-        for (int b = 0; b < loader.batches(); b++) {
-            int rows = loader.load(b, backend, input, target);
-            Tensor x = input.firstRows(rows);
-            Tensor y = target.firstRows(rows);
-            Tensor out = model.forward(x, false);
-            loss.compute(backend, out, y, null, lossSum);
-            if (classification) {
-                backend.countCorrect(out, y, correct);
-            }
-        }
-        int n = data.size();
-        double l =
-                n == 0
-                        ? Double.NaN
-                        : readScalar(lossSum) / loss.meanDivisor(n, model.outFeatures());
-        double acc = classification && n > 0 ? readScalar(correct) / n : Double.NaN;
-        return new Evaluation(l, acc, n);
+        return evaluator.evaluate(data);
     }
 
     /**
@@ -435,23 +394,13 @@ public final class Trainer implements AutoCloseable {
      * evaluation mode.
      */
     public float[] predict(Dataset data) {
-        checkFeatures(data);
-        int out = model.outFeatures();
-        float[] result = new float[data.size() * out];
-        float[] features = data.features();
-        int f = data.featureCount();
-        for (int start = 0; start < data.size(); start += model.maxBatch()) {
-            int rows = Math.min(model.maxBatch(), data.size() - start);
-            Tensor x = input.firstRows(rows);
-            backend.upload(features, start * f, x);
-            backend.download(model.forward(x, false), result, start * out);
-        }
-        return result;
+        return evaluator.predict(data);
     }
 
     /** Frees the trainer's buffers (not the model or optimizer). */
     @Override
     public void close() {
         storage.close();
+        evaluator.close();
     }
 }

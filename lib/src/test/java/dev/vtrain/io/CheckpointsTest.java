@@ -244,4 +244,66 @@ class CheckpointsTest {
             assertEquals(older, Checkpoints.load(older).file(), "the older checkpoint still loads");
         }
     }
+
+    private static Model cnn(Backend b, dev.vtrain.nn.Layer net, dev.vtrain.tensor.Shape in) {
+        return Model.build(net, in, 16, b, 5);
+    }
+
+    @Test
+    void convNetResumesFromTheCheckpointAloneWithItsBatchNormStatistics(@TempDir Path dir) {
+        // 12 features as (3, 2, 2) images: the checkpoint carries the layer tree and input shape,
+        // so the resumed model is rebuilt from the checkpoint, not from code or a command line.
+        dev.vtrain.tensor.Shape in = dev.vtrain.tensor.Shape.of(3, 2, 2);
+        String spec = "conv2d(6,1),batchnorm2d,relu,flatten,dropout(0.2),linear(4)";
+        TrainingOptions options = TrainingOptions.builder().epochs(3).seed(4).build();
+        try (CpuBackend b = new CpuBackend(2)) {
+            Map<String, float[]> expected = new java.util.TreeMap<>();
+            try (Model m = cnn(b, dev.vtrain.nn.spec.Layers.fromSpec(spec, in), in);
+                    Adam adam = new Adam(m, 0.01f);
+                    Trainer t = new Trainer(m, new CrossEntropyLoss(), adam)) {
+                t.fit(DATA, null, options);
+                expected.putAll(params(m));
+                for (dev.vtrain.nn.Buffer buf : m.buffers()) {
+                    expected.put(buf.name(), m.read(buf.name()));
+                }
+            }
+            int[] saved = {0};
+            try (Model m = cnn(b, dev.vtrain.nn.spec.Layers.fromSpec(spec, in), in);
+                    Adam adam = new Adam(m, 0.01f);
+                    Trainer t = new Trainer(m, new CrossEntropyLoss(), adam)) {
+                var sink = Checkpoints.sink(dir, m, adam, null, Map.of());
+                assertThrows(
+                        IllegalStateException.class,
+                        () ->
+                                t.fit(
+                                        DATA,
+                                        null,
+                                        TrainingOptions.builder()
+                                                .epochs(3)
+                                                .seed(4)
+                                                .checkpoints(
+                                                        (st, best) -> {
+                                                            sink.save(st, best);
+                                                            if (++saved[0] == 3) {
+                                                                throw new IllegalStateException(
+                                                                        "crash");
+                                                            }
+                                                        },
+                                                        5)
+                                                .build()));
+            }
+            Checkpoints.Loaded loaded = Checkpoints.load(dir);
+            assertEquals(in, loaded.inputShape());
+            try (Model m = cnn(b, loaded.network(), loaded.inputShape());
+                    Adam adam = new Adam(m, 0.01f);
+                    Trainer t = new Trainer(m, new CrossEntropyLoss(), adam)) {
+                TrainingState state = loaded.restore(m, adam, null);
+                t.fit(DATA, null, options, state, null);
+                for (Map.Entry<String, float[]> e : expected.entrySet()) {
+                    assertArrayEquals(
+                            e.getValue(), m.read(e.getKey()), e.getKey() + " after resume");
+                }
+            }
+        }
+    }
 }
