@@ -4,7 +4,10 @@ import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
 
 /**
- * Every operation the layers, losses and optimizers need. Tensors are read as row-major matrices
+ * The core every model needs — memory, transfers, fills, GEMM, the dense layer's fused passes,
+ * element-wise ops, losses and reductions — plus accessors for the op families ({@link #updates},
+ * {@link #conv}, {@link #norms}) a backend may implement; a family returns null when absent, and
+ * what needs it fails when it is built, naming the family. Tensors are read as row-major matrices
  * ({@link Tensor#rows()} × {@link Tensor#cols()}). Each method states which arguments it overwrites
  * and which it accumulates into; arguments not named are only read.
  *
@@ -121,50 +124,6 @@ public interface Backend extends AutoCloseable {
     /** Overwrites {@code x} with {@code x · s}. */
     void scale(Tensor x, float s);
 
-    /**
-     * One SGD step (PyTorch semantics), fused over a whole slab; overwrites {@code param} and
-     * {@code momentumBuffer} (ignored when {@code momentum == 0}); reads {@code grad} without
-     * changing it. With {@code d = gradScale · grad + weightDecay · param}: the buffer becomes
-     * {@code d} on the first step, else {@code momentum · buf + (1 - dampening) · d}; the update is
-     * {@code param -= lr · (nesterov ? d + momentum · buf : buf)} (or {@code lr · d} without
-     * momentum).
-     */
-    void sgdUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor momentumBuffer,
-            float lr,
-            float momentum,
-            float dampening,
-            boolean nesterov,
-            float weightDecay,
-            boolean firstStep);
-
-    /**
-     * One Adam/AdamW step (PyTorch semantics), fused over a whole slab; overwrites {@code param},
-     * {@code m} and {@code v}; reads {@code grad} without changing it. The gradient is {@code g =
-     * gradScale · grad}; coupled weight decay adds {@code weightDecay · param} to the gradient;
-     * decoupled (AdamW) first multiplies param by {@code 1 - lr · weightDecay}. Then {@code m += (1
-     * - beta1)(g - m)}, {@code v = beta2 v + (1 - beta2) g²}, {@code param -= stepSize · m /
-     * (sqrt(v) / bias2Sqrt + eps)}, where the caller passes {@code stepSize = lr / (1 - beta1^t)}
-     * and {@code bias2Sqrt = sqrt(1 - beta2^t)}.
-     */
-    void adamUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor m,
-            Tensor v,
-            float lr,
-            float beta1,
-            float beta2,
-            float eps,
-            float weightDecay,
-            boolean decoupledWeightDecay,
-            float stepSize,
-            float bias2Sqrt);
-
     /** Overwrites {@code dst} with {@code src} (same number of elements). */
     void copy(Tensor src, Tensor dst);
 
@@ -193,47 +152,17 @@ public interface Backend extends AutoCloseable {
     void dropoutMask(Tensor mask, float p, long key);
 
     /**
-     * One RMSprop step (PyTorch semantics); overwrites param, squareAvg, and when used gradAvg
-     * (centered) and momentumBuffer (momentum > 0); reads {@code grad} without changing it. With
-     * {@code g = gradScale · grad + weightDecay · param}: {@code sq = alpha · sq + (1 - alpha) g²};
-     * centered: {@code ga += (1 - alpha)(g - ga)}, {@code avg = sqrt(sq - ga²) + eps}, else {@code
-     * avg = sqrt(sq) + eps}; with momentum {@code buf = momentum · buf + g / avg}, {@code param -=
-     * lr · buf}, else {@code param -= lr · g / avg}.
-     */
-    void rmspropUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor squareAvg,
-            Tensor gradAvg,
-            Tensor momentumBuffer,
-            float lr,
-            float alpha,
-            float eps,
-            float weightDecay,
-            float momentum,
-            boolean centered);
-
-    /**
-     * One AdaGrad step (PyTorch semantics); overwrites param and sum; reads {@code grad} without
-     * changing it. With {@code g = gradScale · grad + weightDecay · param}: {@code sum += g²},
-     * {@code param -= clr · g / (sqrt(sum) + eps)}, where the caller passes {@code clr = lr / (1 +
-     * (t - 1) · lrDecay)}.
-     */
-    void adagradUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor sum,
-            float clr,
-            float eps,
-            float weightDecay);
-
-    /**
      * The convolution and pooling family, or null when this backend lacks it (a model that needs it
      * then fails at build time naming the family).
      */
     default ConvOps conv() {
+        return null;
+    }
+
+    /**
+     * The optimizer-update family (every optimizer needs it), or null when this backend lacks it.
+     */
+    default UpdateOps updates() {
         return null;
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 public final class Adagrad extends SlabOptimizer {
     private final float lrDecay;
     private final float eps;
+    private final dev.vtrain.backend.AdagradRule rule;
 
     /** AdaGrad with PyTorch's defaults (no lr decay, accumulator starting at 0, eps 1e-10). */
     public Adagrad(Model model, float lr) {
@@ -52,12 +53,14 @@ public final class Adagrad extends SlabOptimizer {
         super(model, lr, groups, new String[] {"sum"}, new float[] {initialAccumulatorValue});
         this.lrDecay = lrDecay;
         this.eps = eps;
+        this.rule = new dev.vtrain.backend.AdagradRule(eps);
     }
 
     @Override
     protected void update(Range r, float lr, long step, float gradScale) {
         float clr = (float) (lr / (1 + (step - 1) * (double) lrDecay));
-        backend.adagradUpdate(r.param, r.grad, gradScale, r.state[0], clr, eps, r.weightDecay);
+        updates.adagrad(
+                r.param, r.state[0], r.grad, rule, stepArgs.set(clr, gradScale, r.weightDecay));
     }
 
     @Override

@@ -13,6 +13,7 @@ public class Adam extends SlabOptimizer {
     private final float beta2;
     private final float eps;
     private final boolean decoupled;
+    private final dev.vtrain.backend.AdamRule rule;
 
     /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
     public Adam(Model model, float lr) {
@@ -60,26 +61,21 @@ public class Adam extends SlabOptimizer {
         this.beta2 = beta2;
         this.eps = eps;
         this.decoupled = decoupledWeightDecay;
+        this.rule = new dev.vtrain.backend.AdamRule(beta1, beta2, eps, decoupledWeightDecay);
     }
 
     @Override
     protected void update(Range r, float lr, long step, float gradScale) {
         double bias1 = 1 - Math.pow(beta1, (double) step);
         double bias2 = 1 - Math.pow(beta2, (double) step);
-        backend.adamUpdate(
+        updates.adam(
                 r.param,
-                r.grad,
-                gradScale,
                 r.state[0],
                 r.state[1],
-                lr,
-                beta1,
-                beta2,
-                eps,
-                r.weightDecay,
-                decoupled,
-                (float) (lr / bias1),
-                (float) Math.sqrt(bias2));
+                r.grad,
+                rule,
+                stepArgs.set(lr, gradScale, r.weightDecay)
+                        .adamCorrections((float) (lr / bias1), (float) Math.sqrt(bias2)));
     }
 
     @Override

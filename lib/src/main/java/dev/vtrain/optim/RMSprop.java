@@ -13,6 +13,7 @@ public final class RMSprop extends SlabOptimizer {
     private final float eps;
     private final float momentum;
     private final boolean centered;
+    private final dev.vtrain.backend.RmspropRule rule;
 
     /** RMSprop with PyTorch's defaults (alpha 0.99, eps 1e-8, no momentum, not centered). */
     public RMSprop(Model model, float lr) {
@@ -57,23 +58,19 @@ public final class RMSprop extends SlabOptimizer {
         this.eps = eps;
         this.momentum = momentum;
         this.centered = centered;
+        this.rule = new dev.vtrain.backend.RmspropRule(alpha, eps, momentum, centered);
     }
 
     @Override
     protected void update(Range r, float lr, long step, float gradScale) {
-        backend.rmspropUpdate(
+        updates.rmsprop(
                 r.param,
-                r.grad,
-                gradScale,
                 r.state[0],
                 r.state[1],
                 r.state[2],
-                lr,
-                alpha,
-                eps,
-                r.weightDecay,
-                momentum,
-                centered);
+                r.grad,
+                rule,
+                stepArgs.set(lr, gradScale, r.weightDecay));
     }
 
     @Override

@@ -13,6 +13,7 @@ public final class SGD extends SlabOptimizer {
     private final float momentum;
     private final float dampening;
     private final boolean nesterov;
+    private final dev.vtrain.backend.SgdRule rule;
 
     /** Plain SGD: {@code p -= lr · grad}. */
     public SGD(Model model, float lr) {
@@ -64,21 +65,17 @@ public final class SGD extends SlabOptimizer {
         this.momentum = momentum;
         this.dampening = dampening;
         this.nesterov = nesterov;
+        this.rule = new dev.vtrain.backend.SgdRule(momentum, dampening, nesterov);
     }
 
     @Override
     protected void update(Range r, float lr, long step, float gradScale) {
-        backend.sgdUpdate(
+        updates.sgd(
                 r.param,
-                r.grad,
-                gradScale,
                 momentum != 0f ? r.state[0] : null,
-                lr,
-                momentum,
-                dampening,
-                nesterov,
-                r.weightDecay,
-                step == 1);
+                r.grad,
+                rule,
+                stepArgs.set(lr, gradScale, r.weightDecay).firstStep(step == 1));
     }
 
     @Override

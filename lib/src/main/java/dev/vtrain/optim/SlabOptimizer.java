@@ -41,6 +41,13 @@ abstract class SlabOptimizer implements Optimizer {
 
     protected final Model model;
     protected final Backend backend;
+
+    /** The backend's optimizer-update family. */
+    protected final dev.vtrain.backend.UpdateOps updates;
+
+    /** The per-call scalars, refilled for every range (one per optimizer: nothing allocated). */
+    protected final dev.vtrain.backend.UpdateStep stepArgs = new dev.vtrain.backend.UpdateStep();
+
     private final float lr;
     private final List<ParamGroup> groups;
     private final String[] stateNames;
@@ -58,6 +65,13 @@ abstract class SlabOptimizer implements Optimizer {
             float[] stateInit) {
         this.model = model;
         this.backend = model.backend();
+        this.updates = backend.updates();
+        if (updates == null) {
+            throw new IllegalArgumentException(
+                    "backend '"
+                            + backend.name()
+                            + "' does not implement the updates (optimizer) op family");
+        }
         this.lr = Hyper.nonNegative("learning rate", lr);
         this.groups = List.copyOf(groups);
         this.stateNames = stateNames.clone();

@@ -453,31 +453,25 @@ class BackendAgreementTest {
                     }
                     Tensor pr = tensor(p, n);
                     Tensor br = tensor(s1, n);
-                    REF.sgdUpdate(
-                            pr,
-                            tensor(g, n),
-                            GRAD_SCALE,
-                            br,
-                            0.1f,
-                            momentum,
-                            nesterov ? 0f : 0.1f,
-                            nesterov,
-                            0.01f,
-                            first);
+                    REF.updates()
+                            .sgd(
+                                    pr,
+                                    br,
+                                    tensor(g, n),
+                                    new SgdRule(momentum, nesterov ? 0f : 0.1f, nesterov),
+                                    new UpdateStep().set(0.1f, GRAD_SCALE, 0.01f).firstStep(first));
                     for (CpuBackend cpu : gemmBackends) {
                         Tensor pc = tensor(p, n);
                         Tensor bc = tensor(s1, n);
-                        cpu.sgdUpdate(
-                                pc,
-                                tensor(g, n),
-                                GRAD_SCALE,
-                                bc,
-                                0.1f,
-                                momentum,
-                                nesterov ? 0f : 0.1f,
-                                nesterov,
-                                0.01f,
-                                first);
+                        cpu.updates()
+                                .sgd(
+                                        pc,
+                                        bc,
+                                        tensor(g, n),
+                                        new SgdRule(momentum, nesterov ? 0f : 0.1f, nesterov),
+                                        new UpdateStep()
+                                                .set(0.1f, GRAD_SCALE, 0.01f)
+                                                .firstStep(first));
                         String what =
                                 "sgd n="
                                         + n
@@ -497,38 +491,30 @@ class BackendAgreementTest {
             Tensor pr = tensor(p, n);
             Tensor mr = tensor(s1, n);
             Tensor vr = tensor(s2, n);
-            REF.adamUpdate(
-                    pr,
-                    tensor(g, n),
-                    GRAD_SCALE,
-                    mr,
-                    vr,
-                    1e-3f,
-                    0.9f,
-                    0.999f,
-                    1e-8f,
-                    0.01f,
-                    decoupled,
-                    0.01f,
-                    0.05f);
+            REF.updates()
+                    .adam(
+                            pr,
+                            mr,
+                            vr,
+                            tensor(g, n),
+                            new AdamRule(0.9f, 0.999f, 1e-8f, decoupled),
+                            new UpdateStep()
+                                    .set(1e-3f, GRAD_SCALE, 0.01f)
+                                    .adamCorrections(0.01f, 0.05f));
             for (CpuBackend cpu : new CpuBackend[] {one, two}) {
                 Tensor pc = tensor(p, n);
                 Tensor mc = tensor(s1, n);
                 Tensor vc = tensor(s2, n);
-                cpu.adamUpdate(
-                        pc,
-                        tensor(g, n),
-                        GRAD_SCALE,
-                        mc,
-                        vc,
-                        1e-3f,
-                        0.9f,
-                        0.999f,
-                        1e-8f,
-                        0.01f,
-                        decoupled,
-                        0.01f,
-                        0.05f);
+                cpu.updates()
+                        .adam(
+                                pc,
+                                mc,
+                                vc,
+                                tensor(g, n),
+                                new AdamRule(0.9f, 0.999f, 1e-8f, decoupled),
+                                new UpdateStep()
+                                        .set(1e-3f, GRAD_SCALE, 0.01f)
+                                        .adamCorrections(0.01f, 0.05f));
                 String what =
                         "adam n=" + n + " decoupled=" + decoupled + " threads=" + cpu.threads();
                 assertClose(read(pr), read(pc), 1e-6, 1e-7, what);
@@ -594,37 +580,29 @@ class BackendAgreementTest {
                 Tensor sr = tensor(sq, n);
                 Tensor gar = tensor(ga, n);
                 Tensor br = tensor(buf, n);
-                REF.rmspropUpdate(
-                        pr,
-                        tensor(g, n),
-                        GRAD_SCALE,
-                        sr,
-                        gar,
-                        br,
-                        0.01f,
-                        0.99f,
-                        1e-8f,
-                        0.01f,
-                        momentum,
-                        centered);
+                REF.updates()
+                        .rmsprop(
+                                pr,
+                                sr,
+                                gar,
+                                br,
+                                tensor(g, n),
+                                new RmspropRule(0.99f, 1e-8f, momentum, centered),
+                                new UpdateStep().set(0.01f, GRAD_SCALE, 0.01f));
                 for (CpuBackend cpu : new CpuBackend[] {one, two}) {
                     Tensor pc = tensor(p, n);
                     Tensor sc = tensor(sq, n);
                     Tensor gac = tensor(ga, n);
                     Tensor bc = tensor(buf, n);
-                    cpu.rmspropUpdate(
-                            pc,
-                            tensor(g, n),
-                            GRAD_SCALE,
-                            sc,
-                            gac,
-                            bc,
-                            0.01f,
-                            0.99f,
-                            1e-8f,
-                            0.01f,
-                            momentum,
-                            centered);
+                    cpu.updates()
+                            .rmsprop(
+                                    pc,
+                                    sc,
+                                    gac,
+                                    bc,
+                                    tensor(g, n),
+                                    new RmspropRule(0.99f, 1e-8f, momentum, centered),
+                                    new UpdateStep().set(0.01f, GRAD_SCALE, 0.01f));
                     String what =
                             "rmsprop n=" + n + " centered=" + centered + " momentum=" + momentum;
                     assertClose(read(pr), read(pc), 1e-6, 1e-7, what);
@@ -636,11 +614,23 @@ class BackendAgreementTest {
         }
         Tensor pr = tensor(p, n);
         Tensor sr = tensor(sq, n);
-        REF.adagradUpdate(pr, tensor(g, n), GRAD_SCALE, sr, 0.05f, 1e-10f, 0.01f);
+        REF.updates()
+                .adagrad(
+                        pr,
+                        sr,
+                        tensor(g, n),
+                        new AdagradRule(1e-10f),
+                        new UpdateStep().set(0.05f, GRAD_SCALE, 0.01f));
         for (CpuBackend cpu : new CpuBackend[] {one, two}) {
             Tensor pc = tensor(p, n);
             Tensor sc = tensor(sq, n);
-            cpu.adagradUpdate(pc, tensor(g, n), GRAD_SCALE, sc, 0.05f, 1e-10f, 0.01f);
+            cpu.updates()
+                    .adagrad(
+                            pc,
+                            sc,
+                            tensor(g, n),
+                            new AdagradRule(1e-10f),
+                            new UpdateStep().set(0.05f, GRAD_SCALE, 0.01f));
             assertClose(read(pr), read(pc), 1e-6, 1e-7, "adagrad n=" + n);
             assertClose(read(sr), read(sc), 1e-6, 1e-8, "adagrad sum n=" + n);
         }

@@ -25,6 +25,13 @@ public final class CpuBackend implements Backend {
         return conv;
     }
 
+    private final CpuUpdateOps updates = new CpuUpdateOps(this);
+
+    @Override
+    public dev.vtrain.backend.UpdateOps updates() {
+        return updates;
+    }
+
     @Override
     public dev.vtrain.backend.NormOps norms() {
         return norms;
@@ -458,8 +465,7 @@ public final class CpuBackend implements Backend {
         VectorOps.scale(x.segment(), x.byteOffset(), x.size(), s);
     }
 
-    @Override
-    public void sgdUpdate(
+    void sgdUpdate(
             Tensor param,
             Tensor grad,
             float gradScale,
@@ -493,8 +499,7 @@ public final class CpuBackend implements Backend {
         runUpdate();
     }
 
-    @Override
-    public void adamUpdate(
+    void adamUpdate(
             Tensor param,
             Tensor grad,
             float gradScale,
@@ -608,8 +613,7 @@ public final class CpuBackend implements Backend {
         runUpdate();
     }
 
-    @Override
-    public void rmspropUpdate(
+    void rmspropUpdate(
             Tensor param,
             Tensor grad,
             float gradScale,
@@ -653,8 +657,7 @@ public final class CpuBackend implements Backend {
         runUpdate();
     }
 
-    @Override
-    public void adagradUpdate(
+    void adagradUpdate(
             Tensor param,
             Tensor grad,
             float gradScale,

@@ -24,6 +24,13 @@ public final class ScalarBackend implements Backend {
         return conv;
     }
 
+    private final ScalarUpdateOps updates = new ScalarUpdateOps(this);
+
+    @Override
+    public dev.vtrain.backend.UpdateOps updates() {
+        return updates;
+    }
+
     @Override
     public dev.vtrain.backend.NormOps norms() {
         return norms;
@@ -255,8 +262,7 @@ public final class ScalarBackend implements Backend {
         }
     }
 
-    @Override
-    public void sgdUpdate(
+    void sgdUpdate(
             Tensor param,
             Tensor grad,
             float gradScale,
@@ -281,8 +287,7 @@ public final class ScalarBackend implements Backend {
         }
     }
 
-    @Override
-    public void adamUpdate(
+    void adamUpdate(
             Tensor param,
             Tensor grad,
             float gradScale,
@@ -369,8 +374,7 @@ public final class ScalarBackend implements Backend {
         }
     }
 
-    @Override
-    public void rmspropUpdate(
+    void rmspropUpdate(
             Tensor param,
             Tensor grad,
             float gradScale,
@@ -408,8 +412,7 @@ public final class ScalarBackend implements Backend {
         }
     }
 
-    @Override
-    public void adagradUpdate(
+    void adagradUpdate(
             Tensor param,
             Tensor grad,
             float gradScale,
