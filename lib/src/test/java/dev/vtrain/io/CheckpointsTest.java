@@ -306,4 +306,52 @@ class CheckpointsTest {
             }
         }
     }
+
+    @Test
+    void checkpointOfTheFirstFormatStillRestores() throws Exception {
+        // Written by the code before layer trees (commit 910214a):
+        //   vtrain train --optimizer adam --lr 0.01 --hidden 16 --epochs 2 --batch-size 32 --seed 1
+        //                --threads 1 --checkpoint-dir DIR   (the end-of-epoch-1 checkpoint)
+        Path file =
+                Path.of(
+                        CheckpointsTest.class
+                                .getResource("/fixtures/v1_checkpoint.safetensors")
+                                .toURI());
+        Checkpoints.Loaded loaded = Checkpoints.load(file);
+        assertThrows(SafetensorsException.class, loaded::network, "no layer tree in format 1");
+        try (CpuBackend b = new CpuBackend(1);
+                Model m =
+                        Model.build(
+                                new Sequential(new Linear(64, 16), new ReLU(), new Linear(16, 10)),
+                                64,
+                                32,
+                                b,
+                                0);
+                Adam adam =
+                        new Adam(
+                                m,
+                                0.01f,
+                                0.9f,
+                                0.999f,
+                                1e-8f,
+                                false,
+                                dev.vtrain.optim.ParamGroup.defaults(m, 0f));
+                Trainer t = new Trainer(m, new CrossEntropyLoss(), adam)) {
+            TrainingState state = loaded.restore(m, adam, null);
+            assertEquals(2, state.epoch);
+            assertEquals(0, state.batch);
+            assertEquals(40, adam.steps());
+            Safetensors.Contents c = Safetensors.read(file);
+            for (Parameter p : m.parameters()) {
+                assertArrayEquals(c.tensors().get("model/" + p.name()).data(), m.read(p.name()));
+            }
+            History h =
+                    t.fit(digits(), null, TrainingOptions.builder().epochs(2).build(), state, null);
+            assertEquals(2, h.epochs().size(), "continues with epoch 2");
+        }
+    }
+
+    private static Dataset digits() {
+        return dev.vtrain.data.EmbeddedDatasets.digits();
+    }
 }
