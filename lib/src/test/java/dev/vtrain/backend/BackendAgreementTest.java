@@ -372,6 +372,39 @@ class BackendAgreementTest {
         }
     }
 
+    @Test
+    void columnSumsOfTallMatricesMatchReferenceWithOneAndTwoThreads() {
+        // A convolution's bias gradient: many rows, a few vectors of channels (chunked partials).
+        SplittableRandom rng = new SplittableRandom(77);
+        for (int cols : new int[] {L, 2 * L, 4 * L}) {
+            for (int rows : new int[] {4096, 9001, 70000}) {
+                float[] x = random(rng, rows * cols, 2);
+                float[] start = random(rng, cols, 1);
+                for (float beta : new float[] {0f, 1f}) {
+                    Tensor ref = tensor(start, cols);
+                    REF.sumRows(tensor(x, rows, cols), ref, beta);
+                    float[] first = null;
+                    for (CpuBackend cpu : new CpuBackend[] {one, two}) {
+                        Tensor out = tensor(start, cols);
+                        cpu.sumRows(tensor(x, rows, cols), out, beta);
+                        assertClose(
+                                read(ref),
+                                read(out),
+                                1e-5,
+                                1e-6 * rows,
+                                "column sums " + rows + "x" + cols);
+                        if (first == null) {
+                            first = read(out);
+                        } else {
+                            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                                    first, read(out), "1 and 2 threads agree bit for bit");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("sizes")
     void lossesMatchReference(int classes) {

@@ -44,6 +44,7 @@ public final class CpuBackend implements Backend {
     private final MemorySegment smallB = smallBStorage.segment();
     private final HostStorage shortStorage = HostStorage.allocate(ShortGemm.scratchFloats());
     private final ShortGemm shortGemm;
+    private final ColumnSums columnSums;
     private final UpdateJob updateJob = new UpdateJob();
     private final BiasGradJob biasGradJob = new BiasGradJob();
     // Scratch for lane reductions, one slot per thread; operations that run on the calling
@@ -75,6 +76,7 @@ public final class CpuBackend implements Backend {
         this.norms = new CpuNormOps(parallel);
         this.reductionGemm = new ReductionGemm(parallel);
         this.shortGemm = new ShortGemm(parallel, shortStorage.segment());
+        this.columnSums = new ColumnSums(parallel);
         this.scratchStorage = HostStorage.allocate((long) threads * VectorReduce.SCRATCH_FLOATS);
         this.scratch = scratchStorage.segment();
         gemmJob.scratch = scratch;
@@ -341,6 +343,17 @@ public final class CpuBackend implements Backend {
     @Override
     public void sumRows(Tensor src, Tensor dst, float beta) {
         ShapeChecks.length("sumRows", dst, src.cols());
+        if (ColumnSums.suits(src.rows(), src.cols())) {
+            columnSums.run(
+                    src.segment(),
+                    src.byteOffset(),
+                    src.rows(),
+                    src.cols(),
+                    dst.segment(),
+                    dst.byteOffset(),
+                    beta);
+            return;
+        }
         VectorOps.sumRows(
                 src.segment(),
                 src.byteOffset(),
@@ -689,6 +702,7 @@ public final class CpuBackend implements Backend {
         reductionGemm.close();
         smallBStorage.close();
         shortStorage.close();
+        columnSums.close();
         scratchStorage.close();
         packStorage.close();
     }
