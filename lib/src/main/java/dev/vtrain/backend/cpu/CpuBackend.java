@@ -45,7 +45,7 @@ public final class CpuBackend implements Backend {
     private final HostStorage shortStorage = HostStorage.allocate(ShortGemm.scratchFloats());
     private final ShortGemm shortGemm;
     private final ColumnSums columnSums;
-    private final UpdateJob updateJob = new UpdateJob();
+    final UpdateJob updateJob = new UpdateJob();
     private final BiasGradJob biasGradJob = new BiasGradJob();
     // Scratch for lane reductions, one slot per thread; operations that run on the calling
     // thread alone use slot 0, which no task of theirs shares.
@@ -397,7 +397,7 @@ public final class CpuBackend implements Backend {
         runUpdate();
     }
 
-    private void runUpdate() {
+    void runUpdate() {
         try {
             parallel.forEach(updateJob.tasks(), updateJob);
         } finally {
@@ -478,80 +478,6 @@ public final class CpuBackend implements Backend {
         VectorOps.scale(x.segment(), x.byteOffset(), x.size(), s);
     }
 
-    void sgdUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor momentumBuffer,
-            float lr,
-            float momentum,
-            float dampening,
-            boolean nesterov,
-            float weightDecay,
-            boolean firstStep) {
-        ShapeChecks.same("sgdUpdate", param, grad);
-        UpdateJob j = updateJob;
-        j.kind = UpdateJob.Kind.SGD;
-        j.n = param.size();
-        j.s0 = param.segment();
-        j.o0 = param.byteOffset();
-        j.s1 = grad.segment();
-        j.o1 = grad.byteOffset();
-        j.gradScale = gradScale;
-        if (momentum != 0f) {
-            ShapeChecks.same("sgdUpdate", param, momentumBuffer);
-            j.s2 = momentumBuffer.segment();
-            j.o2 = momentumBuffer.byteOffset();
-        }
-        j.lr = lr;
-        j.momentum = momentum;
-        j.dampening = dampening;
-        j.nesterov = nesterov;
-        j.weightDecay = weightDecay;
-        j.flag = firstStep;
-        runUpdate();
-    }
-
-    void adamUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor m,
-            Tensor v,
-            float lr,
-            float beta1,
-            float beta2,
-            float eps,
-            float weightDecay,
-            boolean decoupledWeightDecay,
-            float stepSize,
-            float bias2Sqrt) {
-        ShapeChecks.same("adamUpdate", param, grad);
-        ShapeChecks.same("adamUpdate", param, m);
-        ShapeChecks.same("adamUpdate", param, v);
-        UpdateJob j = updateJob;
-        j.kind = UpdateJob.Kind.ADAM;
-        j.n = param.size();
-        j.s0 = param.segment();
-        j.o0 = param.byteOffset();
-        j.s1 = grad.segment();
-        j.o1 = grad.byteOffset();
-        j.gradScale = gradScale;
-        j.s2 = m.segment();
-        j.o2 = m.byteOffset();
-        j.s3 = v.segment();
-        j.o3 = v.byteOffset();
-        j.lr = lr;
-        j.beta1 = beta1;
-        j.beta2 = beta2;
-        j.eps = eps;
-        j.weightDecay = weightDecay;
-        j.flag = decoupledWeightDecay;
-        j.stepSize = stepSize;
-        j.bias2Sqrt = bias2Sqrt;
-        runUpdate();
-    }
-
     @Override
     public void copy(Tensor src, Tensor dst) {
         ShapeChecks.length("copy", dst, src.size());
@@ -623,76 +549,6 @@ public final class CpuBackend implements Backend {
         j.o0 = mask.byteOffset();
         j.beta1 = p;
         j.key = key;
-        runUpdate();
-    }
-
-    void rmspropUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor squareAvg,
-            Tensor gradAvg,
-            Tensor momentumBuffer,
-            float lr,
-            float alpha,
-            float eps,
-            float weightDecay,
-            float momentum,
-            boolean centered) {
-        ShapeChecks.same("rmspropUpdate", param, grad);
-        ShapeChecks.same("rmspropUpdate", param, squareAvg);
-        UpdateJob j = updateJob;
-        j.kind = UpdateJob.Kind.RMSPROP;
-        j.n = param.size();
-        j.s0 = param.segment();
-        j.o0 = param.byteOffset();
-        j.s1 = grad.segment();
-        j.o1 = grad.byteOffset();
-        j.gradScale = gradScale;
-        j.s2 = squareAvg.segment();
-        j.o2 = squareAvg.byteOffset();
-        if (centered) {
-            ShapeChecks.same("rmspropUpdate", param, gradAvg);
-            j.s3 = gradAvg.segment();
-            j.o3 = gradAvg.byteOffset();
-        }
-        if (momentum > 0f) {
-            ShapeChecks.same("rmspropUpdate", param, momentumBuffer);
-            j.s4 = momentumBuffer.segment();
-            j.o4 = momentumBuffer.byteOffset();
-        }
-        j.lr = lr;
-        j.alpha = alpha;
-        j.eps = eps;
-        j.weightDecay = weightDecay;
-        j.momentum = momentum;
-        j.flag = centered;
-        runUpdate();
-    }
-
-    void adagradUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor sum,
-            float clr,
-            float eps,
-            float weightDecay) {
-        ShapeChecks.same("adagradUpdate", param, grad);
-        ShapeChecks.same("adagradUpdate", param, sum);
-        UpdateJob j = updateJob;
-        j.kind = UpdateJob.Kind.ADAGRAD;
-        j.n = param.size();
-        j.s0 = param.segment();
-        j.o0 = param.byteOffset();
-        j.s1 = grad.segment();
-        j.o1 = grad.byteOffset();
-        j.gradScale = gradScale;
-        j.s2 = sum.segment();
-        j.o2 = sum.byteOffset();
-        j.lr = clr;
-        j.eps = eps;
-        j.weightDecay = weightDecay;
         runUpdate();
     }
 

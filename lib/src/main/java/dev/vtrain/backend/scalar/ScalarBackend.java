@@ -24,7 +24,7 @@ public final class ScalarBackend implements Backend {
         return conv;
     }
 
-    private final ScalarUpdateOps updates = new ScalarUpdateOps(this);
+    private final ScalarUpdateOps updates = new ScalarUpdateOps();
 
     @Override
     public dev.vtrain.backend.UpdateOps updates() {
@@ -262,63 +262,6 @@ public final class ScalarBackend implements Backend {
         }
     }
 
-    void sgdUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor momentumBuffer,
-            float lr,
-            float momentum,
-            float dampening,
-            boolean nesterov,
-            float weightDecay,
-            boolean firstStep) {
-        ShapeChecks.same("sgdUpdate", param, grad);
-        for (long i = 0; i < param.size(); i++) {
-            float p = get(param, i);
-            float d = get(grad, i) * gradScale + weightDecay * p;
-            if (momentum != 0f) {
-                float buf =
-                        firstStep ? d : momentum * get(momentumBuffer, i) + (1f - dampening) * d;
-                set(momentumBuffer, i, buf);
-                d = nesterov ? d + momentum * buf : buf;
-            }
-            set(param, i, p - lr * d);
-        }
-    }
-
-    void adamUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor m,
-            Tensor v,
-            float lr,
-            float beta1,
-            float beta2,
-            float eps,
-            float weightDecay,
-            boolean decoupledWeightDecay,
-            float stepSize,
-            float bias2Sqrt) {
-        ShapeChecks.same("adamUpdate", param, grad);
-        for (long i = 0; i < param.size(); i++) {
-            float p = get(param, i);
-            float g = get(grad, i) * gradScale;
-            if (decoupledWeightDecay) {
-                p *= 1f - lr * weightDecay;
-            } else {
-                g += weightDecay * p;
-            }
-            float mi = get(m, i);
-            mi += (1f - beta1) * (g - mi);
-            float vi = beta2 * get(v, i) + (1f - beta2) * g * g;
-            set(m, i, mi);
-            set(v, i, vi);
-            set(param, i, p - stepSize * (mi / ((float) Math.sqrt(vi) / bias2Sqrt + eps)));
-        }
-    }
-
     @Override
     public void copy(Tensor src, Tensor dst) {
         ShapeChecks.length("copy", dst, src.size());
@@ -371,62 +314,6 @@ public final class ScalarBackend implements Backend {
         float scale = 1f / (1f - p);
         for (long i = 0; i < mask.size(); i++) {
             set(mask, i, DropoutHash.keep(key, i, threshold) ? scale : 0f);
-        }
-    }
-
-    void rmspropUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor squareAvg,
-            Tensor gradAvg,
-            Tensor momentumBuffer,
-            float lr,
-            float alpha,
-            float eps,
-            float weightDecay,
-            float momentum,
-            boolean centered) {
-        ShapeChecks.same("rmspropUpdate", param, grad);
-        for (long i = 0; i < param.size(); i++) {
-            float p = get(param, i);
-            float g = get(grad, i) * gradScale + weightDecay * p;
-            float sq = alpha * get(squareAvg, i) + (1f - alpha) * g * g;
-            set(squareAvg, i, sq);
-            float avg;
-            if (centered) {
-                float ga = get(gradAvg, i);
-                ga += (1f - alpha) * (g - ga);
-                set(gradAvg, i, ga);
-                avg = (float) Math.sqrt(sq - ga * ga) + eps;
-            } else {
-                avg = (float) Math.sqrt(sq) + eps;
-            }
-            if (momentum > 0f) {
-                float buf = momentum * get(momentumBuffer, i) + g / avg;
-                set(momentumBuffer, i, buf);
-                set(param, i, p - lr * buf);
-            } else {
-                set(param, i, p - lr * (g / avg));
-            }
-        }
-    }
-
-    void adagradUpdate(
-            Tensor param,
-            Tensor grad,
-            float gradScale,
-            Tensor sum,
-            float clr,
-            float eps,
-            float weightDecay) {
-        ShapeChecks.same("adagradUpdate", param, grad);
-        for (long i = 0; i < param.size(); i++) {
-            float p = get(param, i);
-            float g = get(grad, i) * gradScale + weightDecay * p;
-            float s = get(sum, i) + g * g;
-            set(sum, i, s);
-            set(param, i, p - clr * (g / ((float) Math.sqrt(s) + eps)));
         }
     }
 
