@@ -142,18 +142,20 @@ final class PackedGemm {
             int kc,
             MemorySegment tile,
             long tOff) {
-        // A packed block: row r at r floats, the next p MR floats on.
         if (MR == 8) {
-            kernel8(ap, aOff, Float.BYTES, (long) MR * Float.BYTES, bp, bOff, kc, tile, tOff);
+            kernel8(ap, aOff, bp, bOff, kc, tile, tOff);
         } else {
-            kernel6(ap, aOff, Float.BYTES, (long) MR * Float.BYTES, bp, bOff, kc, tile, tOff);
+            kernel6(ap, aOff, bp, bOff, kc, tile, tOff);
         }
     }
 
     /**
      * {@link #kernel} reading a full {@code MR}-row block of A in place (row r at byte {@code aOff
      * + r · rowBytes}, unit stride along p) instead of from a packed block: for a C only a few
-     * slivers wide, where each A block meets B too few times to repay packing it.
+     * slivers wide, where each A block meets B too few times to repay packing it. A separate method
+     * from {@link #kernel}, not one kernel with row and depth strides: with the packed block's
+     * constant offsets the shared kernel measured 1.4× faster on the 25088×288×64 product of a
+     * convolution's input gradient (3.6 against 5.1 ms, 2 threads, AVX-512).
      */
     static void kernelDirect(
             MemorySegment a,
@@ -165,9 +167,9 @@ final class PackedGemm {
             MemorySegment tile,
             long tOff) {
         if (MR == 8) {
-            kernel8(a, aOff, rowBytes, Float.BYTES, bp, bOff, kc, tile, tOff);
+            kernel8Direct(a, aOff, rowBytes, bp, bOff, kc, tile, tOff);
         } else {
-            kernel6(a, aOff, rowBytes, Float.BYTES, bp, bOff, kc, tile, tOff);
+            kernel6Direct(a, aOff, rowBytes, bp, bOff, kc, tile, tOff);
         }
     }
 
@@ -204,6 +206,126 @@ final class PackedGemm {
                 }
             }
         }
+    }
+
+    private static void kernel8(
+            MemorySegment ap,
+            long aOff,
+            MemorySegment bp,
+            long bOff,
+            int kc,
+            MemorySegment tile,
+            long tOff) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00;
+        FloatVector c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00;
+        FloatVector c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00;
+        FloatVector c70 = c00, c71 = c00;
+        long a = aOff;
+        long b = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, b, O);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, bp, b + VB, O);
+            FloatVector x = FloatVector.broadcast(S, ap.get(F, a));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap.get(F, a + 4));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap.get(F, a + 8));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap.get(F, a + 12));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap.get(F, a + 16));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap.get(F, a + 20));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap.get(F, a + 24));
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap.get(F, a + 28));
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            a += 32;
+            b += 2 * VB;
+        }
+        c00.intoMemorySegment(tile, tOff, O);
+        c01.intoMemorySegment(tile, tOff + VB, O);
+        c10.intoMemorySegment(tile, tOff + 2 * VB, O);
+        c11.intoMemorySegment(tile, tOff + 3 * VB, O);
+        c20.intoMemorySegment(tile, tOff + 4 * VB, O);
+        c21.intoMemorySegment(tile, tOff + 5 * VB, O);
+        c30.intoMemorySegment(tile, tOff + 6 * VB, O);
+        c31.intoMemorySegment(tile, tOff + 7 * VB, O);
+        c40.intoMemorySegment(tile, tOff + 8 * VB, O);
+        c41.intoMemorySegment(tile, tOff + 9 * VB, O);
+        c50.intoMemorySegment(tile, tOff + 10 * VB, O);
+        c51.intoMemorySegment(tile, tOff + 11 * VB, O);
+        c60.intoMemorySegment(tile, tOff + 12 * VB, O);
+        c61.intoMemorySegment(tile, tOff + 13 * VB, O);
+        c70.intoMemorySegment(tile, tOff + 14 * VB, O);
+        c71.intoMemorySegment(tile, tOff + 15 * VB, O);
+    }
+
+    private static void kernel6(
+            MemorySegment ap,
+            long aOff,
+            MemorySegment bp,
+            long bOff,
+            int kc,
+            MemorySegment tile,
+            long tOff) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00;
+        FloatVector c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00;
+        FloatVector c50 = c00, c51 = c00;
+        long a = aOff;
+        long b = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, b, O);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, bp, b + VB, O);
+            FloatVector x = FloatVector.broadcast(S, ap.get(F, a));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap.get(F, a + 4));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap.get(F, a + 8));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap.get(F, a + 12));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap.get(F, a + 16));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap.get(F, a + 20));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            a += 24;
+            b += 2 * VB;
+        }
+        c00.intoMemorySegment(tile, tOff, O);
+        c01.intoMemorySegment(tile, tOff + VB, O);
+        c10.intoMemorySegment(tile, tOff + 2 * VB, O);
+        c11.intoMemorySegment(tile, tOff + 3 * VB, O);
+        c20.intoMemorySegment(tile, tOff + 4 * VB, O);
+        c21.intoMemorySegment(tile, tOff + 5 * VB, O);
+        c30.intoMemorySegment(tile, tOff + 6 * VB, O);
+        c31.intoMemorySegment(tile, tOff + 7 * VB, O);
+        c40.intoMemorySegment(tile, tOff + 8 * VB, O);
+        c41.intoMemorySegment(tile, tOff + 9 * VB, O);
+        c50.intoMemorySegment(tile, tOff + 10 * VB, O);
+        c51.intoMemorySegment(tile, tOff + 11 * VB, O);
     }
 
     /**
@@ -284,11 +406,10 @@ final class PackedGemm {
         }
     }
 
-    private static void kernel8(
+    private static void kernel8Direct(
             MemorySegment ap,
             long aOff,
             long rowBytes,
-            long pBytes,
             MemorySegment bp,
             long bOff,
             int kc,
@@ -338,7 +459,7 @@ final class PackedGemm {
             x = FloatVector.broadcast(S, ap.get(F, a + r7));
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
-            a += pBytes;
+            a += Float.BYTES;
             b += 2 * VB;
         }
         c00.intoMemorySegment(tile, tOff, O);
@@ -359,11 +480,10 @@ final class PackedGemm {
         c71.intoMemorySegment(tile, tOff + 15 * VB, O);
     }
 
-    private static void kernel6(
+    private static void kernel6Direct(
             MemorySegment ap,
             long aOff,
             long rowBytes,
-            long pBytes,
             MemorySegment bp,
             long bOff,
             int kc,
@@ -403,7 +523,7 @@ final class PackedGemm {
             x = FloatVector.broadcast(S, ap.get(F, a + r5));
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            a += pBytes;
+            a += Float.BYTES;
             b += 2 * VB;
         }
         c00.intoMemorySegment(tile, tOff, O);
