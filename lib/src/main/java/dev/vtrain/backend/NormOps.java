@@ -30,9 +30,10 @@ public interface NormOps {
      * {@code a.gammaGrad()}/{@code a.betaGrad()} as {@code grad = beta·grad + value} ({@code beta}
      * 0 overwrites; a null gradient tensor is skipped); {@code dx}, when not null, is overwritten
      * with {@code gamma·rstd·(dy - mean(dy) - x̂·mean(dy·x̂))}; with {@code a.relu()}, {@code dy}
-     * counts only where the forward output {@code y} is positive ({@code y} is read only then);
-     * without {@code batchStatistics} (after an evaluation forward, whose statistics are constants)
-     * with {@code gamma·rstd·dy}.
+     * counts only where the forward output {@code y} is positive (a backend may read {@code y} or
+     * recompute the mask from {@code x} with the forward's arithmetic); without {@code
+     * batchStatistics} (after an evaluation forward, whose statistics are constants) with {@code
+     * gamma·rstd·dy}.
      */
     void batchNormBackward(
             BatchNormArgs a,

@@ -370,10 +370,74 @@ final class CpuConvOps implements ConvOps, Parallel.Body {
         long dBase = a.byteOffset() + (long) s * a.cols() * Float.BYTES;
         long gBase = b.byteOffset() + (long) s * b.cols() * Float.BYTES;
         long iBase = c.byteOffset() + (long) s * c.cols() * Float.BYTES;
+        PoolGeometry g = pool;
+        if (!g.adaptive()
+                && g.sh() == g.kh()
+                && g.sw() == g.kw()
+                && g.ph() == 0
+                && g.pw() == 0
+                && g.c() % L == 0) {
+            tiledMaxPoolBackward(g, ds, dBase, gs, gBase, is, iBase);
+            return;
+        }
         zero(ds, dBase, (long) a.cols() * Float.BYTES);
         for (long o = 0; o < b.cols(); o++) {
             long to = dBase + ((long) is.get(F, iBase + o * Float.BYTES)) * Float.BYTES;
             ds.set(F, to, ds.get(F, to) + gs.get(F, gBase + o * Float.BYTES));
+        }
+    }
+
+    /**
+     * Max-pool backward when the windows tile the image (stride = window, no padding): every input
+     * element belongs to at most one window, so each is written once, with its window's gradient
+     * where it was the maximum and 0 elsewhere; no zeroing pass, no scattered read-modify-write.
+     */
+    private static void tiledMaxPoolBackward(
+            PoolGeometry g,
+            MemorySegment ds,
+            long dBase,
+            MemorySegment gs,
+            long gBase,
+            MemorySegment is,
+            long iBase) {
+        int ch = g.c();
+        long pixel = (long) ch * Float.BYTES;
+        FloatVector lane = FloatVector.zero(S).addIndex(1);
+        FloatVector zero = FloatVector.zero(S);
+        // Rows and columns past the last whole window get no gradient.
+        int coveredH = g.oh() * g.kh();
+        int coveredW = g.ow() * g.kw();
+        for (int hi = 0; hi < g.h(); hi++) {
+            if (hi >= coveredH) {
+                zero(ds, dBase + (long) hi * g.w() * pixel, (long) g.w() * pixel);
+            } else if (coveredW < g.w()) {
+                zero(
+                        ds,
+                        dBase + ((long) hi * g.w() + coveredW) * pixel,
+                        (long) (g.w() - coveredW) * pixel);
+            }
+        }
+        for (int i = 0; i < g.oh(); i++) {
+            for (int j = 0; j < g.ow(); j++) {
+                long out = ((long) i * g.ow() + j) * ch;
+                for (int ki = 0; ki < g.kh(); ki++) {
+                    for (int kj = 0; kj < g.kw(); kj++) {
+                        int pos = ((i * g.kh() + ki) * g.w() + (j * g.kw() + kj)) * ch;
+                        for (int c0 = 0; c0 < ch; c0 += L) {
+                            long o = (out + c0) * Float.BYTES;
+                            FloatVector dy = FloatVector.fromMemorySegment(S, gs, gBase + o, O);
+                            FloatVector at = FloatVector.fromMemorySegment(S, is, iBase + o, O);
+                            zero.blend(
+                                            dy,
+                                            at.compare(
+                                                    VectorOperators.EQ,
+                                                    lane.add((float) (pos + c0))))
+                                    .intoMemorySegment(
+                                            ds, dBase + (long) (pos + c0) * Float.BYTES, O);
+                        }
+                    }
+                }
+            }
         }
     }
 

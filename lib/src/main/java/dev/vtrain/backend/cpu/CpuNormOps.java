@@ -48,6 +48,8 @@ final class CpuNormOps implements NormOps, Parallel.Body {
     private float[] coefA = new float[0];
     private float[] coefB = new float[0];
     private float[] coefK = new float[0];
+    private float[] fwdA = new float[0];
+    private float[] fwdB = new float[0];
     private final float[][] lanes;
 
     CpuNormOps(Parallel parallel) {
@@ -63,6 +65,8 @@ final class CpuNormOps implements NormOps, Parallel.Body {
             coefA = new float[c];
             coefB = new float[c];
             coefK = new float[c];
+            fwdA = new float[c];
+            fwdB = new float[c];
         }
     }
 
@@ -164,9 +168,13 @@ final class CpuNormOps implements NormOps, Parallel.Body {
             boolean batchStatistics) {
         bind(a, x);
         this.dy = dy;
+        // The fused ReLU's mask is recomputed from x with the forward's own arithmetic (same
+        // operands, same rounding), so the forward output is not read back.
         this.mask = a.relu() ? y : null;
         for (int ch = 0; ch < channels; ch++) {
             center[ch] = get(mean, ch);
+            fwdA[ch] = get(rstd, ch) * (a.gamma() == null ? 1f : get(a.gamma(), ch));
+            fwdB[ch] = a.beta() == null ? 0f : get(a.beta(), ch);
         }
         // sum = Σ dy, sum2 = Σ dy · (x - mean); x̂ = (x - mean) · rstd.
         run(Kind.SUM_BACKWARD, channelTasks());
@@ -217,8 +225,6 @@ final class CpuNormOps implements NormOps, Parallel.Body {
         long xo = x.byteOffset();
         MemorySegment gs = dy == null ? null : dy.segment();
         long go = dy == null ? 0 : dy.byteOffset();
-        MemorySegment ms = mask == null ? null : mask.segment();
-        long mo = mask == null ? 0 : mask.byteOffset();
         long stride = (long) channels * Float.BYTES;
         for (int l = 0; l < width; l++) {
             sum[c0 + l] = 0;
@@ -226,6 +232,8 @@ final class CpuNormOps implements NormOps, Parallel.Body {
         }
         if (width == L) {
             FloatVector m = FloatVector.fromArray(S, center, c0);
+            FloatVector fa = FloatVector.fromArray(S, fwdA, c0);
+            FloatVector fb = FloatVector.fromArray(S, fwdB, c0);
             long r = 0;
             while (r < rows) {
                 long end = Math.min(rows, r + FLUSH);
@@ -242,17 +250,17 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                         }
                         default -> {
                             FloatVector g = FloatVector.fromMemorySegment(S, gs, go + at, O);
-                            if (ms != null) {
+                            FloatVector d = v.sub(m);
+                            if (mask != null) {
                                 g =
                                         FloatVector.zero(S)
                                                 .blend(
                                                         g,
-                                                        FloatVector.fromMemorySegment(
-                                                                        S, ms, mo + at, O)
+                                                        d.fma(fa, fb)
                                                                 .compare(VectorOperators.GT, 0f));
                             }
                             a1 = a1.add(g);
-                            a2 = g.fma(v.sub(m), a2);
+                            a2 = g.fma(d, a2);
                         }
                     }
                 }
@@ -276,7 +284,8 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                         }
                         default -> {
                             float g = gs.get(F, go + at);
-                            if (ms != null && !(ms.get(F, mo + at) > 0f)) {
+                            if (mask != null
+                                    && !((v - center[c0 + l]) * fwdA[c0 + l] + fwdB[c0 + l] > 0f)) {
                                 g = 0f;
                             }
                             sum[c0 + l] += g;
@@ -294,11 +303,9 @@ final class CpuNormOps implements NormOps, Parallel.Body {
         MemorySegment xs = x.segment();
         MemorySegment os = out.segment();
         MemorySegment gs = dy == null ? null : dy.segment();
-        MemorySegment ms = mask == null ? null : mask.segment();
         long xo = x.byteOffset();
         long oo = out.byteOffset();
         long go = dy == null ? 0 : dy.byteOffset();
-        long mo = mask == null ? 0 : mask.byteOffset();
         boolean backward = kind == Kind.APPLY_BACKWARD;
         int vecEnd = channels - channels % L;
         long stride = (long) channels * Float.BYTES;
@@ -308,6 +315,8 @@ final class CpuNormOps implements NormOps, Parallel.Body {
             FloatVector a = FloatVector.fromArray(S, coefA, c0);
             FloatVector b = FloatVector.fromArray(S, coefB, c0);
             FloatVector k = FloatVector.fromArray(S, coefK, c0);
+            FloatVector fa = FloatVector.fromArray(S, fwdA, c0);
+            FloatVector fb = FloatVector.fromArray(S, fwdB, c0);
             FloatVector zero = FloatVector.zero(S);
             long off = r0 * stride + (long) c0 * Float.BYTES;
             for (long r = r0; r < r1; r++, off += stride) {
@@ -315,12 +324,8 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                 FloatVector res;
                 if (backward) {
                     FloatVector g = FloatVector.fromMemorySegment(S, gs, go + off, O);
-                    if (ms != null) {
-                        g =
-                                zero.blend(
-                                        g,
-                                        FloatVector.fromMemorySegment(S, ms, mo + off, O)
-                                                .compare(VectorOperators.GT, 0f));
+                    if (mask != null) {
+                        g = zero.blend(g, v.fma(fa, fb).compare(VectorOperators.GT, 0f));
                     }
                     res = g.fma(a, v.fma(k, b));
                 } else {
@@ -341,7 +346,7 @@ final class CpuNormOps implements NormOps, Parallel.Body {
                 float res;
                 if (backward) {
                     float g = gs.get(F, go + off);
-                    if (ms != null && !(ms.get(F, mo + off) > 0f)) {
+                    if (mask != null && !(v * fwdA[c0] + fwdB[c0] > 0f)) {
                         g = 0f;
                     }
                     res = g * coefA[c0] + (v * coefK[c0] + coefB[c0]);
