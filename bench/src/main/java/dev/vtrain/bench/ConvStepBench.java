@@ -54,20 +54,13 @@ public class ConvStepBench {
                 be = Backends.create("cpu", threads).backend();
                 step = new ConvStep(be, batch);
             }
-            case "djl" -> {
-                Class<?> c;
-                try {
-                    c = Class.forName("dev.vtrain.bench.djl.DjlConvStep");
-                } catch (ClassNotFoundException e) {
-                    throw new IllegalStateException(
-                            "impl=djl needs the benchmarks jar built with the djl profile: mvn -Pdjl"
-                                    + " -pl bench -am package -DskipTests",
-                            e);
-                }
-                step =
-                        (StepWorkload)
-                                c.getConstructor(int.class, int.class).newInstance(batch, threads);
-            }
+            case "djl" ->
+                    step =
+                            StepWorkload.djl(
+                                    "DjlConvStep",
+                                    new Class<?>[] {int.class, int.class},
+                                    batch,
+                                    threads);
             default ->
                     throw new IllegalArgumentException(
                             "Expected impl vtrain or djl, got '" + impl + "'");
@@ -81,13 +74,6 @@ public class ConvStepBench {
 
     @TearDown
     public void tearDown() {
-        double loss = step.lastLoss();
-        step.close();
-        if (be != null) {
-            be.close();
-        }
-        if (!Double.isFinite(loss)) {
-            throw new IllegalStateException(impl + " ended with a non-finite loss " + loss);
-        }
+        StepWorkload.finish(impl, step, be);
     }
 }

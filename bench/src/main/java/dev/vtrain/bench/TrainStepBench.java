@@ -79,24 +79,17 @@ public class TrainStepBench {
                             }
                         };
             }
-            case "djl" -> step = djl(shape, threads);
+            case "djl" ->
+                    step =
+                            StepWorkload.djl(
+                                    "DjlStep",
+                                    new Class<?>[] {String.class, int.class},
+                                    shape,
+                                    threads);
             default ->
                     throw new IllegalArgumentException(
                             "Expected impl vtrain or djl, got '" + impl + "'");
         }
-    }
-
-    private static StepWorkload djl(String shape, int threads) throws ReflectiveOperationException {
-        Class<?> c;
-        try {
-            c = Class.forName("dev.vtrain.bench.djl.DjlStep");
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException(
-                    "impl=djl needs the benchmarks jar built with the djl profile: mvn -Pdjl -pl"
-                            + " bench -am package -DskipTests",
-                    e);
-        }
-        return (StepWorkload) c.getConstructor(String.class, int.class).newInstance(shape, threads);
     }
 
     @Benchmark
@@ -106,13 +99,6 @@ public class TrainStepBench {
 
     @TearDown
     public void tearDown() {
-        double loss = step.lastLoss();
-        step.close();
-        if (be != null) {
-            be.close();
-        }
-        if (!Double.isFinite(loss)) {
-            throw new IllegalStateException(impl + " ended with a non-finite loss " + loss);
-        }
+        StepWorkload.finish(impl, step, be);
     }
 }

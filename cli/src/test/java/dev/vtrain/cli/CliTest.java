@@ -385,6 +385,23 @@ class CliTest {
                 run("train", "--model", "flatten,linear(10)", "--hidden", "64", "--epochs", "1");
         assertEquals(1, mixed.code(), mixed.out());
         assertTrue(mixed.err().contains("--hidden describes an MLP"), mixed.err());
+        Result shapeFlag =
+                run(
+                        "train",
+                        "--model",
+                        "flatten,linear(10)",
+                        "--input-shape",
+                        "2,4,4",
+                        "--epochs",
+                        "1");
+        assertEquals(1, shapeFlag.code(), shapeFlag.out());
+        assertTrue(
+                shapeFlag.err().contains("--input-shape (2, 4, 4) has 32 elements")
+                        && shapeFlag.err().contains("64 features"),
+                shapeFlag.err());
+        Result shapeMlp = run("train", "--input-shape", "1,8,8", "--epochs", "1");
+        assertEquals(1, shapeMlp.code(), shapeMlp.out());
+        assertTrue(shapeMlp.err().contains("--input-shape needs --model"), shapeMlp.err());
         Result outputs = run("train", "--model", "flatten,linear(7)", "--epochs", "1");
         assertEquals(1, outputs.code(), outputs.out());
         assertTrue(outputs.err().contains("needs (10,) outputs"), outputs.err());

@@ -35,19 +35,4 @@ public record BatchNormArgs(
     public int channels() {
         return (int) runningMean.size();
     }
-
-    /** The same settings with other gradient targets (null to skip). */
-    public BatchNormArgs withGradients(Tensor gammaGrad, Tensor betaGrad) {
-        return new BatchNormArgs(
-                gamma,
-                beta,
-                gammaGrad,
-                betaGrad,
-                runningMean,
-                runningVar,
-                tracked,
-                eps,
-                momentum,
-                relu);
-    }
 }

@@ -39,11 +39,6 @@ public abstract class ActivationLayer implements Layer {
         }
     }
 
-    @Override
-    public boolean needsInputInBackward() {
-        return false;
-    }
-
     /** The layer for an activation function. */
     public static ActivationLayer of(Activation f) {
         return switch (f) {

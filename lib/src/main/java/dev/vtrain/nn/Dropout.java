@@ -75,11 +75,6 @@ public final class Dropout implements Layer {
     }
 
     @Override
-    public boolean needsInputInBackward() {
-        return false;
-    }
-
-    @Override
     public LayerSpec spec() {
         return LayerSpec.of("dropout", Map.of("p", (double) p));
     }

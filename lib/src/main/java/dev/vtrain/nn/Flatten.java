@@ -51,11 +51,6 @@ public final class Flatten implements Layer {
     }
 
     @Override
-    public boolean needsInputInBackward() {
-        return false;
-    }
-
-    @Override
     public LayerSpec spec() {
         return LayerSpec.of("flatten");
     }

@@ -33,15 +33,9 @@ public interface Layer {
      * Back-propagates {@code dy}: writes this layer's parameter gradients (overwriting or
      * accumulating as each {@link ParameterUse#beta} says, skipping frozen ones) and, when {@code
      * dx} is not null, overwrites {@code dx}. {@code x} and {@code y} are the tensors of the
-     * matching forward call ({@code x} may be null when a container did not keep it; layers that
-     * read {@code x} in backward say so through {@link #needsInputInBackward()}).
+     * matching forward call (a container that fuses this layer with its neighbour calls neither).
      */
     void backward(Step step, Tensor x, Tensor y, Tensor dy, Tensor dx);
-
-    /** Whether {@link #backward} reads {@code x} (true unless a layer says otherwise). */
-    default boolean needsInputInBackward() {
-        return true;
-    }
 
     /** The layer as data, for model files. */
     LayerSpec spec();

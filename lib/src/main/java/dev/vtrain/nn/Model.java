@@ -487,11 +487,6 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
-    /** Whether the model has a parameter or buffer with this name. */
-    public boolean has(String name) {
-        return byName.containsKey(name) || buffersByName.containsKey(name);
-    }
-
     @Override
     public String toString() {
         return root.toString();

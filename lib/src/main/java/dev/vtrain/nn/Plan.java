@@ -82,11 +82,6 @@ public final class Plan {
         return prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
     }
 
-    /** The backend the model is built for. */
-    public Backend backend() {
-        return ctx.backend;
-    }
-
     /** The largest batch the model accepts. */
     public int maxBatch() {
         return ctx.maxBatch;

@@ -145,11 +145,6 @@ public final class Pool2d implements Layer {
     }
 
     @Override
-    public boolean needsInputInBackward() {
-        return false;
-    }
-
-    @Override
     public LayerSpec spec() {
         Map<String, Object> a = new LinkedHashMap<>();
         if (kind == Kind.ADAPTIVE_AVG) {

@@ -491,26 +491,20 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void multiply(Tensor a, Tensor b, Tensor out) {
-        ShapeChecks.same("multiply", a, b);
-        ShapeChecks.same("multiply", a, out);
-        UpdateJob j = updateJob;
-        j.kind = UpdateJob.Kind.MULTIPLY;
-        j.n = a.size();
-        j.s0 = a.segment();
-        j.o0 = a.byteOffset();
-        j.s1 = b.segment();
-        j.o1 = b.byteOffset();
-        j.s2 = out.segment();
-        j.o2 = out.byteOffset();
-        runUpdate();
+        elementwise(UpdateJob.Kind.MULTIPLY, "multiply", a, b, out);
     }
 
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
-        ShapeChecks.same("add", a, b);
-        ShapeChecks.same("add", a, out);
+        elementwise(UpdateJob.Kind.ADD, "add", a, b, out);
+    }
+
+    /** A two-input element-wise pass {@code out = a ∘ b} on the pool. */
+    private void elementwise(UpdateJob.Kind kind, String op, Tensor a, Tensor b, Tensor out) {
+        ShapeChecks.same(op, a, b);
+        ShapeChecks.same(op, a, out);
         UpdateJob j = updateJob;
-        j.kind = UpdateJob.Kind.ADD;
+        j.kind = kind;
         j.n = a.size();
         j.s0 = a.segment();
         j.o0 = a.byteOffset();

@@ -153,9 +153,9 @@ final class PackedGemm {
      * {@link #kernel} reading a full {@code MR}-row block of A in place (row r at byte {@code aOff
      * + r · rowBytes}, unit stride along p) instead of from a packed block: for a C only a few
      * slivers wide, where each A block meets B too few times to repay packing it. A separate method
-     * from {@link #kernel}, not one kernel with row and depth strides: with the packed block's
-     * constant offsets the shared kernel measured 1.4× faster on the 25088×288×64 product of a
-     * convolution's input gradient (3.6 against 5.1 ms, 2 threads, AVX-512).
+     * from {@link #kernel}, not one kernel with row and depth strides: a one-off timing of that
+     * merged kernel (2 threads, AVX-512) ran the 25088×288×64 product of a convolution's input
+     * gradient 1.4× slower than the packed kernel with its constant offsets.
      */
     static void kernelDirect(
             MemorySegment a,
