@@ -6,10 +6,10 @@ import dev.vtrain.tensor.Tensor;
 /**
  * The core every model needs — memory, transfers, fills, GEMM, the dense layer's fused passes,
  * element-wise ops, losses and reductions — plus accessors for the op families ({@link #updates},
- * {@link #conv}, {@link #norms}) a backend may implement; a family returns null when absent, and
- * what needs it fails when it is built, naming the family. Tensors are read as row-major matrices
- * ({@link Tensor#rows()} × {@link Tensor#cols()}). Each method states which arguments it overwrites
- * and which it accumulates into; arguments not named are only read.
+ * {@link #conv}, {@link #norms}, {@link #sequence}) a backend may implement; a family returns null
+ * when absent, and what needs it fails when it is built, naming the family. Tensors are read as
+ * row-major matrices ({@link Tensor#rows()} × {@link Tensor#cols()}). Each method states which
+ * arguments it overwrites and which it accumulates into; arguments not named are only read.
  *
  * <p>A backend instance is used by one thread at a time (like a CUDA stream); it may use worker
  * threads internally. Operations may complete asynchronously on a device: only {@link #download}
@@ -168,6 +168,14 @@ public interface Backend extends AutoCloseable {
 
     /** The normalisation family, or null when this backend lacks it. */
     default NormOps norms() {
+        return null;
+    }
+
+    /**
+     * The sequence-model family (embeddings, layer norm, GELU, attention), or null when this
+     * backend lacks it.
+     */
+    default SequenceOps sequence() {
         return null;
     }
 

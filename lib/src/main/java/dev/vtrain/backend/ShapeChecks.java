@@ -97,4 +97,25 @@ public final class ShapeChecks {
                         + classes
                         + ") — check the label column and the model's output size");
     }
+
+    /**
+     * The token id stored as the float {@code v} at {@code row}.
+     *
+     * @throws IllegalArgumentException if it is not an integer in [0, vocab)
+     */
+    public static int tokenId(String op, float v, int vocab, long row) {
+        int id = (int) v;
+        if (id != v || id < 0 || id >= vocab) {
+            throw new IllegalArgumentException(
+                    op
+                            + ": token id "
+                            + v
+                            + " at position "
+                            + row
+                            + " is not an integer in [0, "
+                            + vocab
+                            + ")");
+        }
+        return id;
+    }
 }

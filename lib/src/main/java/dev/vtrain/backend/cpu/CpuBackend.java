@@ -37,6 +37,13 @@ public final class CpuBackend implements Backend {
         return norms;
     }
 
+    private final CpuSequenceOps sequence;
+
+    @Override
+    public dev.vtrain.backend.SequenceOps sequence() {
+        return sequence;
+    }
+
     private static final long SMALL_B_FLOATS = 1 << 14;
     private final GemmJob gemmJob = new GemmJob();
     private final ReductionGemm reductionGemm;
@@ -74,6 +81,7 @@ public final class CpuBackend implements Backend {
         this.parallel = new Parallel(threads);
         this.conv = new CpuConvOps(parallel);
         this.norms = new CpuNormOps(parallel);
+        this.sequence = new CpuSequenceOps(parallel, this);
         this.reductionGemm = new ReductionGemm(parallel);
         this.shortGemm = new ShortGemm(parallel, shortStorage.segment());
         this.columnSums = new ColumnSums(parallel);

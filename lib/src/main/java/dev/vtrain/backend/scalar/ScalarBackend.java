@@ -36,6 +36,13 @@ public final class ScalarBackend implements Backend {
         return norms;
     }
 
+    private final ScalarSequenceOps sequence = new ScalarSequenceOps();
+
+    @Override
+    public dev.vtrain.backend.SequenceOps sequence() {
+        return sequence;
+    }
+
     @Override
     public String name() {
         return "scalar";

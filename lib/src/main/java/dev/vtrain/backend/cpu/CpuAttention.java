@@ -1,0 +1,345 @@
+package dev.vtrain.backend.cpu;
+
+import dev.vtrain.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Causal self-attention kernels: one task per (sequence, head), each copying its head's q, k and v
+ * into per-worker arrays padded to whole vectors (k and v also transposed, so a row of scores is a
+ * run of vector FMAs over keys), computing in registers and writing its own rows and columns back.
+ * Tasks share nothing, so results do not depend on the thread count. The arrays grow on the calling
+ * thread to the largest shape seen and are then reused: nothing is allocated per call.
+ */
+final class CpuAttention implements Parallel.Body {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final Parallel parallel;
+    private final float[][] q;
+    private final float[][] k;
+    private final float[][] kt;
+    private final float[][] v;
+    private final float[][] vt;
+    private final float[][] dy;
+    private final float[][] dk;
+    private final float[][] dv;
+    private final float[][] row;
+    private final float[][] row2;
+    private final float[][] acc;
+    private boolean backward;
+    private Tensor y;
+    private Tensor probs;
+    private Tensor qkv;
+    private Tensor grad;
+    private int length;
+    private int heads;
+    private int dim;
+    private int tp;
+    private int dp;
+    private float scale;
+
+    CpuAttention(Parallel parallel) {
+        this.parallel = parallel;
+        int w = parallel.threads();
+        q = new float[w][0];
+        k = new float[w][0];
+        kt = new float[w][0];
+        v = new float[w][0];
+        vt = new float[w][0];
+        dy = new float[w][0];
+        dk = new float[w][0];
+        dv = new float[w][0];
+        row = new float[w][0];
+        row2 = new float[w][0];
+        acc = new float[w][0];
+    }
+
+    private static int roundUp(int n) {
+        return (n + L - 1) / L * L;
+    }
+
+    private void bind(Tensor qkv, int length, int heads) {
+        this.qkv = qkv;
+        this.length = length;
+        this.heads = heads;
+        int c = qkv.cols() / 3;
+        this.dim = c / heads;
+        this.tp = roundUp(length);
+        this.dp = roundUp(dim);
+        this.scale = (float) (1 / Math.sqrt(dim));
+        int tile = tp * dp;
+        if (q[0].length < tile) {
+            for (int w = 0; w < q.length; w++) {
+                q[w] = new float[tile];
+                k[w] = new float[tile];
+                kt[w] = new float[tile];
+                v[w] = new float[tile];
+                vt[w] = new float[tile];
+                dy[w] = new float[tile];
+                dk[w] = new float[tile];
+                dv[w] = new float[tile];
+            }
+        }
+        if (row[0].length < Math.max(tp, dp)) {
+            for (int w = 0; w < q.length; w++) {
+                row[w] = new float[Math.max(tp, dp)];
+                row2[w] = new float[Math.max(tp, dp)];
+                acc[w] = new float[Math.max(tp, dp)];
+            }
+        }
+    }
+
+    void forward(Tensor y, Tensor probs, Tensor qkv, int sequences, int length, int heads) {
+        bind(qkv, length, heads);
+        this.y = y;
+        this.probs = probs;
+        this.backward = false;
+        parallel.forEach(sequences * heads, this);
+    }
+
+    void backward(
+            Tensor dqkv,
+            Tensor dy,
+            Tensor qkv,
+            Tensor probs,
+            int sequences,
+            int length,
+            int heads) {
+        bind(qkv, length, heads);
+        this.grad = dqkv;
+        this.y = dy;
+        this.probs = probs;
+        this.backward = true;
+        parallel.forEach(sequences * heads, this);
+    }
+
+    @Override
+    public void run(int task, int worker) {
+        int b = task / heads;
+        int h = task % heads;
+        if (backward) {
+            backwardHead(b, h, worker);
+        } else {
+            forwardHead(b, h, worker);
+        }
+    }
+
+    /**
+     * Copies {@code dim} columns from {@code col} of rows of {@code t} (width cols) into a tile.
+     */
+    private void load(Tensor t, int b, int col, float[] tile, float[] transposed) {
+        int width = t.cols();
+        MemorySegment s = t.segment();
+        for (int j = 0; j < length; j++) {
+            long off = t.byteOffset() + ((long) (b * length + j) * width + col) * Float.BYTES;
+            MemorySegment.copy(s, F, off, tile, j * dp, dim);
+            if (transposed != null) {
+                for (int e = 0; e < dim; e++) {
+                    transposed[e * tp + j] = tile[j * dp + e];
+                }
+            }
+        }
+    }
+
+    private void store(float[] tile, Tensor t, int b, int col) {
+        int width = t.cols();
+        MemorySegment s = t.segment();
+        for (int j = 0; j < length; j++) {
+            long off = t.byteOffset() + ((long) (b * length + j) * width + col) * Float.BYTES;
+            MemorySegment.copy(tile, j * dp, s, F, off, dim);
+        }
+    }
+
+    /**
+     * Overwrites {@code out[0, tp)} with the scaled scores {@code Σ_e a[e] · bt[e, j]} for keys j
+     * below {@code n} (lanes past n hold what the padding gives; callers mask them).
+     */
+    private void scores(float[] a, int aOff, float[] bt, float[] out, int n, float s) {
+        for (int j = 0; j < n; j += L) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int e = 0; e < dim; e++) {
+                sum =
+                        FloatVector.fromArray(S, bt, e * tp + j)
+                                .fma(FloatVector.broadcast(S, a[aOff + e]), sum);
+            }
+            sum.mul(s).intoArray(out, j);
+        }
+    }
+
+    private void forwardHead(int b, int h, int w) {
+        int c = qkv.cols() / 3;
+        float[] qa = q[w];
+        float[] kta = kt[w];
+        float[] va = v[w];
+        float[] p = row[w];
+        float[] o = acc[w];
+        load(qkv, b, h * dim, qa, null);
+        load(qkv, b, c + h * dim, k[w], kta);
+        load(qkv, b, 2 * c + h * dim, va, null);
+        MemorySegment ps = probs.segment();
+        long pBase = probs.byteOffset() + (long) (b * heads + h) * length * length * Float.BYTES;
+        for (int i = 0; i < length; i++) {
+            int n = i + 1;
+            scores(qa, i * dp, kta, p, n, scale);
+            softmax(p, n);
+            MemorySegment.copy(p, 0, ps, F, pBase + (long) i * length * Float.BYTES, length);
+            for (int e = 0; e < dp; e += L) {
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = 0; j < n; j++) {
+                    sum =
+                            FloatVector.fromArray(S, va, j * dp + e)
+                                    .fma(FloatVector.broadcast(S, p[j]), sum);
+                }
+                sum.intoArray(o, e);
+            }
+            long off =
+                    y.byteOffset() + ((long) (b * length + i) * c + (long) h * dim) * Float.BYTES;
+            MemorySegment.copy(o, 0, y.segment(), F, off, dim);
+        }
+    }
+
+    /** Softmax of {@code p[0, n)} in place; {@code p[n, roundUp(n))} and beyond to tp become 0. */
+    private void softmax(float[] p, int n) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, n);
+            max = max.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, p, j), m);
+        }
+        float mx = max.reduceLanes(VectorOperators.MAX);
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, n);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, p, j).sub(mx));
+            e = FloatVector.zero(S).blend(e, m);
+            e.intoArray(p, j);
+            sum = sum.add(e);
+        }
+        float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
+        int j = 0;
+        for (; j < n; j += L) {
+            FloatVector.fromArray(S, p, j).mul(inv).intoArray(p, j);
+        }
+        for (; j < tp; j++) {
+            p[j] = 0f;
+        }
+    }
+
+    private void backwardHead(int b, int h, int w) {
+        int c = qkv.cols() / 3;
+        float[] qa = q[w];
+        float[] ka = k[w];
+        float[] va = v[w];
+        float[] vta = vt[w];
+        float[] dya = dy[w];
+        float[] dka = dk[w];
+        float[] dva = dv[w];
+        float[] p = row[w];
+        float[] dp2 = row2[w];
+        float[] dq = acc[w];
+        load(qkv, b, h * dim, qa, null);
+        load(qkv, b, c + h * dim, ka, null);
+        load(qkv, b, 2 * c + h * dim, va, vta);
+        load(y, b, h * dim, dya, null);
+        java.util.Arrays.fill(dka, 0, length * dp, 0f);
+        java.util.Arrays.fill(dva, 0, length * dp, 0f);
+        MemorySegment ps = probs.segment();
+        long pBase = probs.byteOffset() + (long) (b * heads + h) * length * length * Float.BYTES;
+        MemorySegment gs = grad.segment();
+        for (int i = 0; i < length; i++) {
+            int n = i + 1;
+            MemorySegment.copy(ps, F, pBase + (long) i * length * Float.BYTES, p, 0, length);
+            // dP[j] = dy_i · v_j; then dS = P (dP - P·dP), scaled.
+            scores(dya, i * dp, vta, dp2, n, 1f);
+            FloatVector dot = FloatVector.zero(S);
+            for (int j = 0; j < n; j += L) {
+                VectorMask<Float> m = S.indexInRange(j, n);
+                dot =
+                        FloatVector.fromArray(S, p, j, m)
+                                .fma(FloatVector.fromArray(S, dp2, j, m), dot);
+            }
+            float d = dot.reduceLanes(VectorOperators.ADD);
+            for (int j = 0; j < n; j++) {
+                dp2[j] = p[j] * (dp2[j] - d) * scale;
+            }
+            for (int e = 0; e < dp; e += L) {
+                FloatVector sum = FloatVector.zero(S);
+                FloatVector qi = FloatVector.fromArray(S, qa, i * dp + e);
+                FloatVector gi = FloatVector.fromArray(S, dya, i * dp + e);
+                for (int j = 0; j < n; j++) {
+                    float ds = dp2[j];
+                    sum =
+                            FloatVector.fromArray(S, ka, j * dp + e)
+                                    .fma(FloatVector.broadcast(S, ds), sum);
+                    qi.fma(FloatVector.broadcast(S, ds), FloatVector.fromArray(S, dka, j * dp + e))
+                            .intoArray(dka, j * dp + e);
+                    gi.fma(
+                                    FloatVector.broadcast(S, p[j]),
+                                    FloatVector.fromArray(S, dva, j * dp + e))
+                            .intoArray(dva, j * dp + e);
+                }
+                sum.intoArray(dq, e);
+            }
+            long off =
+                    grad.byteOffset()
+                            + ((long) (b * length + i) * 3 * c + (long) h * dim) * Float.BYTES;
+            MemorySegment.copy(dq, 0, gs, F, off, dim);
+        }
+        store(dka, grad, b, c + h * dim);
+        store(dva, grad, b, 2 * c + h * dim);
+    }
+
+    /** One query over a cache, on the calling thread (see {@code SequenceOps#attendCached}). */
+    void cached(
+            Tensor out, Tensor scores, Tensor query, Tensor keys, Tensor values, int n, int heads) {
+        int c = query.cols();
+        int d = c / heads;
+        this.dim = d;
+        this.dp = roundUp(d);
+        int np = roundUp(n);
+        if (row[0].length < Math.max(np, dp)) {
+            row[0] = new float[Math.max(np, dp)];
+            acc[0] = new float[Math.max(np, dp)];
+        }
+        if (q[0].length < dp) {
+            q[0] = new float[dp];
+        }
+        float[] p = row[0];
+        float[] o = acc[0];
+        float[] qa = q[0];
+        float s = (float) (1 / Math.sqrt(d));
+        MemorySegment ks = keys.segment();
+        MemorySegment vs = values.segment();
+        for (int h = 0; h < heads; h++) {
+            MemorySegment.copy(
+                    query.segment(), F, query.byteOffset() + (long) h * d * Float.BYTES, qa, 0, d);
+            for (int j = 0; j < n; j++) {
+                long kOff = keys.byteOffset() + ((long) j * c + (long) h * d) * Float.BYTES;
+                float dot = 0f;
+                for (int e = 0; e < d; e++) {
+                    dot += qa[e] * ks.get(F, kOff + (long) e * Float.BYTES);
+                }
+                p[j] = dot * s;
+            }
+            this.tp = np;
+            softmax(p, n);
+            MemorySegment.copy(
+                    p, 0, scores.segment(), F, scores.byteOffset() + (long) h * n * Float.BYTES, n);
+            java.util.Arrays.fill(o, 0, dp, 0f);
+            for (int j = 0; j < n; j++) {
+                long vOff = values.byteOffset() + ((long) j * c + (long) h * d) * Float.BYTES;
+                float pj = p[j];
+                for (int e = 0; e < d; e++) {
+                    o[e] += pj * vs.get(F, vOff + (long) e * Float.BYTES);
+                }
+            }
+            MemorySegment.copy(
+                    o, 0, out.segment(), F, out.byteOffset() + (long) h * d * Float.BYTES, d);
+        }
+    }
+}
