@@ -18,6 +18,8 @@ public final class Linear implements Layer {
     private final boolean bias;
     private ParameterUse weight;
     private ParameterUse biasParam;
+    private ParameterInit weightInit;
+    private ParameterInit biasInit;
 
     /** {@code Linear(inFeatures, outFeatures)} with a bias. */
     public Linear(int inFeatures, int outFeatures) {
@@ -82,12 +84,24 @@ public final class Linear implements Layer {
         return input.withLast(outFeatures);
     }
 
+    /**
+     * Replaces PyTorch's default initialisation (as a GPT's normal(0, 0.02) weights and zero
+     * biases); call before the model is built.
+     */
+    Linear initialised(ParameterInit weights, ParameterInit biases) {
+        this.weightInit = weights;
+        this.biasInit = biases;
+        return this;
+    }
+
     @Override
     public void declare(Plan plan, Shape input) {
         ParameterInit init = ParameterInit.uniform(1.0 / Math.sqrt(inFeatures));
-        weight = plan.param("weight", init, outFeatures, inFeatures);
+        weight =
+                plan.param(
+                        "weight", weightInit == null ? init : weightInit, outFeatures, inFeatures);
         if (bias) {
-            biasParam = plan.param("bias", init, outFeatures);
+            biasParam = plan.param("bias", biasInit == null ? init : biasInit, outFeatures);
         }
     }
 

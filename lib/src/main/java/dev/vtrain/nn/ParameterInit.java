@@ -16,4 +16,18 @@ public interface ParameterInit {
             }
         };
     }
+
+    /** Normal with mean 0 and standard deviation {@code std} (PyTorch's {@code normal_}). */
+    static ParameterInit normal(double std) {
+        return (values, rng) -> {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) (rng.nextGaussian() * std);
+            }
+        };
+    }
+
+    /** Every element {@code value} (layer norm's ones and zeros). */
+    static ParameterInit constant(float value) {
+        return (values, rng) -> java.util.Arrays.fill(values, value);
+    }
 }

@@ -4,6 +4,7 @@ import dev.vtrain.backend.Backend;
 import dev.vtrain.backend.ConvOps;
 import dev.vtrain.backend.DropoutHash;
 import dev.vtrain.backend.NormOps;
+import dev.vtrain.backend.SequenceOps;
 import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.SlabPlan;
 import java.util.ArrayList;
@@ -203,6 +204,19 @@ public final class Plan {
         NormOps ops = ctx.backend.norms();
         if (ops == null) {
             throw missing("norms (normalisation)");
+        }
+        return ops;
+    }
+
+    /**
+     * The backend's sequence-model family (embeddings, layer norm, GELU, attention).
+     *
+     * @throws IllegalArgumentException if the backend lacks it
+     */
+    public SequenceOps sequence() {
+        SequenceOps ops = ctx.backend.sequence();
+        if (ops == null) {
+            throw missing("sequence (embeddings, layer norm, attention)");
         }
         return ops;
     }

@@ -56,6 +56,32 @@ final class GradientChecker {
             boolean training,
             double tol,
             boolean distinct) {
+        check(backendName, factory, input, batch, training, tol, distinct, 0);
+    }
+
+    /**
+     * For layers whose input is token ids: inputs are random ids in [0, vocab) and only the
+     * parameter gradients are probed (ids are not differentiable).
+     */
+    static void checkTokens(
+            String backendName,
+            Supplier<Layer> factory,
+            Shape input,
+            int batch,
+            int vocab,
+            double tol) {
+        check(backendName, factory, input, batch, true, tol, false, vocab);
+    }
+
+    private static void check(
+            String backendName,
+            Supplier<Layer> factory,
+            Shape input,
+            int batch,
+            boolean training,
+            double tol,
+            boolean distinct,
+            int vocab) {
         SplittableRandom rng = new SplittableRandom(42);
         Layer layer = factory.get();
         try (Backend b = Backends.create(backendName, 2).backend();
@@ -63,6 +89,11 @@ final class GradientChecker {
             int in = input.size();
             int out = model.outFeatures();
             float[] x = distinct ? spaced(rng, batch * in) : random(rng, batch * in);
+            if (vocab > 0) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = rng.nextInt(vocab);
+                }
+            }
             float[] r = random(rng, batch * out);
             long padded = 64L * ((batch * (long) in + 63) / 64);
             try (Storage s = b.allocate(2 * padded)) {
@@ -76,7 +107,7 @@ final class GradientChecker {
                 b.download(gradIn, analyticIn, 0);
                 String what = layer.toString().replace('\n', ' ') + " on " + backendName;
                 int stride = Math.max(1, x.length / MAX_PROBES);
-                for (int i = 0; i < x.length; i += stride) {
+                for (int i = 0; vocab == 0 && i < x.length; i += stride) {
                     float saved = x[i];
                     x[i] = saved + H;
                     double plus = probe(b, model, xt, x, r, training);
