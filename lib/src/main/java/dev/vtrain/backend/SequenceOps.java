@@ -106,4 +106,17 @@ public interface SequenceOps {
             Tensor values,
             int positions,
             int heads);
+
+    /**
+     * Softmax cross-entropy over the rows of {@code logits} (rows × V) with labels (rows, as
+     * floats), skipping rows whose label is {@code ignoreIndex}, as PyTorch's {@code
+     * cross_entropy(ignore_index=…)} with mean reduction over the n counted rows: accumulates
+     * {@code lossSum[0] += rows · (Σ_counted loss) / n} (so dividing by rows gives PyTorch's mean;
+     * nothing when n = 0) and, when {@code gradLogits} is not null, overwrites it with {@code
+     * (softmax - onehot) / n} on counted rows and 0 on skipped ones. Returns n.
+     *
+     * @throws IllegalArgumentException if a counted label is not an integer in [0, V)
+     */
+    int crossEntropy(
+            Tensor logits, Tensor labels, int ignoreIndex, Tensor gradLogits, Tensor lossSum);
 }

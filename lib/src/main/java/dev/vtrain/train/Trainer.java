@@ -92,6 +92,11 @@ public final class Trainer implements AutoCloseable {
         return target;
     }
 
+    /** Updates the optimizer has applied (the step a schedule is evaluated at). */
+    public long optimizerSteps() {
+        return optimizer.steps();
+    }
+
     /** Mean loss of the last {@link #step} (L1 penalty included). */
     public double lastLoss() {
         return lastLoss;

@@ -439,6 +439,24 @@ public final class CpuBackend implements Backend {
         addScalar(lossSum, loss);
     }
 
+    /** {@link VectorOps#softmaxCrossEntropy} over rows [r0, r1), for the sequence family. */
+    float softmaxCrossEntropyRows(
+            Tensor logits, Tensor labels, Tensor gradLogits, float gradScale, int r0, int r1) {
+        return VectorOps.softmaxCrossEntropy(
+                logits.segment(),
+                logits.byteOffset(),
+                logits.cols(),
+                labels.segment(),
+                labels.byteOffset(),
+                gradLogits == null ? null : gradLogits.segment(),
+                gradLogits == null ? 0 : gradLogits.byteOffset(),
+                gradScale,
+                r0,
+                r1,
+                scratch,
+                0);
+    }
+
     @Override
     public void squaredError(
             Tensor pred, Tensor target, Tensor grad, float gradScale, Tensor lossSum) {

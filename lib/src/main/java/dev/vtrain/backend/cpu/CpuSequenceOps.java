@@ -519,4 +519,44 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
         float erf = erfPositive(z, e);
         return 0.5f * (1f + (x < 0 ? -erf : erf)) + x * e * INV_SQRT_2PI;
     }
+
+    @Override
+    public int crossEntropy(
+            Tensor logits, Tensor labels, int ignoreIndex, Tensor gradLogits, Tensor lossSum) {
+        int rows = logits.rows();
+        int v = logits.cols();
+        int n = 0;
+        for (int r = 0; r < rows; r++) {
+            if (get(labels, r) != ignoreIndex) {
+                n++;
+            }
+        }
+        float scale = n == 0 ? 0f : 1f / n;
+        float total = 0f;
+        int r = 0;
+        while (r < rows) {
+            if (get(labels, r) == ignoreIndex) {
+                if (gradLogits != null) {
+                    VectorOps.fill(
+                            gradLogits.segment(),
+                            gradLogits.byteOffset() + (long) r * v * Float.BYTES,
+                            v,
+                            0f);
+                }
+                r++;
+                continue;
+            }
+            int end = r + 1;
+            while (end < rows && get(labels, end) != ignoreIndex) {
+                end++;
+            }
+            total += backend.softmaxCrossEntropyRows(logits, labels, gradLogits, scale, r, end);
+            r = end;
+        }
+        if (n > 0) {
+            long at = lossSum.byteOffset();
+            lossSum.segment().set(F, at, lossSum.segment().get(F, at) + total * rows / n);
+        }
+        return n;
+    }
 }

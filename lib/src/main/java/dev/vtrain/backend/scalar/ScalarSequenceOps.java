@@ -310,4 +310,45 @@ public final class ScalarSequenceOps implements SequenceOps {
             }
         }
     }
+
+    @Override
+    public int crossEntropy(
+            Tensor logits, Tensor labels, int ignoreIndex, Tensor gradLogits, Tensor lossSum) {
+        int rows = logits.rows();
+        int v = logits.cols();
+        int n = 0;
+        for (int r = 0; r < rows; r++) {
+            if (get(labels, r) != ignoreIndex) {
+                n++;
+            }
+        }
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            float label = get(labels, r);
+            if (label == ignoreIndex) {
+                for (int j = 0; gradLogits != null && j < v; j++) {
+                    set(gradLogits, (long) r * v + j, 0f);
+                }
+                continue;
+            }
+            int target = ShapeChecks.tokenId("crossEntropy", label, v, r);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < v; j++) {
+                max = Math.max(max, get(logits, (long) r * v + j));
+            }
+            double sum = 0;
+            for (int j = 0; j < v; j++) {
+                sum += Math.exp(get(logits, (long) r * v + j) - max);
+            }
+            total += Math.log(sum) + max - get(logits, (long) r * v + target);
+            for (int j = 0; gradLogits != null && j < v; j++) {
+                double p = Math.exp(get(logits, (long) r * v + j) - max) / sum;
+                set(gradLogits, (long) r * v + j, (float) ((p - (j == target ? 1 : 0)) / n));
+            }
+        }
+        if (n > 0) {
+            set(lossSum, 0, get(lossSum, 0) + (float) (total * rows / n));
+        }
+        return n;
+    }
 }

@@ -113,6 +113,19 @@ final class Args {
         throw error("argument '" + name + "': expected True or False but found " + show(v));
     }
 
+    /** A word among {@code allowed} (a bare name in a spec string, a string in JSON). */
+    String word(String name, String fallback, List<String> allowed) {
+        Object v = raw(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof String w && allowed.contains(w)) {
+            return w;
+        }
+        throw error(
+                "argument '" + name + "': expected one of " + allowed + " but found " + show(v));
+    }
+
     /** Checks every argument was read. */
     void done() {
         for (String k : call.named().keySet()) {

@@ -35,7 +35,41 @@ public final class Layers {
      */
     public static Sequential fromSpec(String spec, Shape input) {
         List<LayerCall> calls = SpecParser.parse(spec);
-        return new Sequential(chain(calls, input, new Shape[1]));
+        return new Sequential(chain(calls, input, new Shape[1], 0));
+    }
+
+    /**
+     * Builds a {@code --model} string for samples of {@code input} and a task with {@code outputs}
+     * outputs (classes, or a vocabulary): a single preset such as {@code gpt(…)} is the root
+     * itself, so its parameters keep their own names ({@code transformer.wte.weight}); anything
+     * else is a {@link Sequential} as {@link #fromSpec(String, Shape)} builds. A preset without
+     * {@code vocab} takes {@code outputs}.
+     *
+     * @throws SpecException as {@link #fromSpec(String, Shape)}
+     */
+    public static Layer fromSpec(String spec, Shape input, int outputs) {
+        List<LayerCall> calls = SpecParser.parse(spec);
+        if (calls.size() == 1 && PRESETS.contains(calls.get(0).name().toLowerCase(Locale.ROOT))) {
+            return build(calls.get(0), input, new Shape[1], outputs);
+        }
+        return new Sequential(chain(calls, input, new Shape[1], outputs));
+    }
+
+    /** Layers that name their own parameters and are used as a model's root. */
+    static final List<String> PRESETS = List.of("gpt");
+
+    /**
+     * The {@code block} (context length) a {@code --model} string's preset declares, or 0 when it
+     * declares none.
+     *
+     * @throws SpecException if the string does not parse
+     */
+    public static int declaredBlock(String spec) {
+        List<LayerCall> calls = SpecParser.parse(spec);
+        if (calls.size() == 1 && calls.get(0).named().get("block") instanceof Long l) {
+            return Math.toIntExact(l);
+        }
+        return 0;
     }
 
     /**
@@ -45,7 +79,7 @@ public final class Layers {
      * @throws SpecException if the tree is malformed or names an unknown layer
      */
     public static Layer fromJson(Object json, Shape input) {
-        return build(toCall(json), input, new Shape[1]);
+        return build(toCall(json), input, new Shape[1], 0);
     }
 
     /** A model file's JSON tree as a call (keyword arguments, children positional). */
@@ -82,7 +116,7 @@ public final class Layers {
         return v;
     }
 
-    private static List<Layer> chain(List<?> items, Shape input, Shape[] out) {
+    private static List<Layer> chain(List<?> items, Shape input, Shape[] out, int outputs) {
         List<Layer> layers = new ArrayList<>();
         Shape s = input;
         for (Object o : items) {
@@ -90,7 +124,7 @@ public final class Layers {
                     o instanceof String name
                             ? new LayerCall(name, List.of(), Map.of(), 0)
                             : (LayerCall) o;
-            Layer l = build(c, s, out);
+            Layer l = build(c, s, out, outputs);
             layers.add(l);
             s = out[0];
         }
@@ -99,7 +133,7 @@ public final class Layers {
     }
 
     /** Builds one call for input {@code in}; stores its output shape in {@code out[0]}. */
-    static Layer build(LayerCall c, Shape in, Shape[] out) {
+    static Layer build(LayerCall c, Shape in, Shape[] out, int outputs) {
         String type = c.name().toLowerCase(Locale.ROOT);
         Layer layer =
                 switch (type) {
@@ -126,12 +160,12 @@ public final class Layers {
                                                 + Args.show(o));
                             }
                         }
-                        List<Layer> children = chain(c.positional(), in, out);
+                        List<Layer> children = chain(c.positional(), in, out, outputs);
                         yield type.equals("residual")
                                 ? new Residual(children)
                                 : new Sequential(children);
                     }
-                    default -> leaf(type, c, in);
+                    default -> leaf(type, c, in, outputs);
                 };
         try {
             out[0] = layer.outputShape(in);
@@ -144,7 +178,7 @@ public final class Layers {
         return layer;
     }
 
-    private static Layer leaf(String type, LayerCall c, Shape in) {
+    private static Layer leaf(String type, LayerCall c, Shape in, int outputs) {
         Args a;
         Layer l;
         switch (type) {
@@ -171,6 +205,9 @@ public final class Layers {
             }
             default -> {
                 LayerFamilies.Built b = LayerFamilies.build(type, c, in);
+                if (b == null) {
+                    b = SequenceFamilies.build(type, c, in, outputs);
+                }
                 if (b == null) {
                     throw new SpecException(
                             c.position() + 1,
@@ -201,6 +238,7 @@ public final class Layers {
                                 "sequential",
                                 "residual"));
         n.addAll(LayerFamilies.NAMES);
+        n.addAll(SequenceFamilies.NAMES);
         return n;
     }
 
