@@ -11,7 +11,8 @@ final class DataOptions {
             paramLabel = "DATA",
             description =
                     "digits (embedded), fashion-mnist (/usr/share/datasets/fashion-mnist), a directory of IDX files,"
-                            + " or a CSV file with a header row (default: ${DEFAULT-VALUE}).")
+                            + " a CSV file with a header row, or text for a character-level language model: shakespeare"
+                            + " (embedded Tiny Shakespeare) or a UTF-8 .txt file (default: ${DEFAULT-VALUE}).")
     String data;
 
     @Option(
@@ -49,6 +50,12 @@ final class DataOptions {
                     "auto, standardize, min-max, divide-255 or none, fitted on training data (default: ${DEFAULT-VALUE}:"
                             + " divide-255 for images, standardize otherwise).")
     String scaling;
+
+    /** Whether the data is text for a language model (shakespeare or a .txt file). */
+    boolean text() {
+        return data.equalsIgnoreCase("shakespeare")
+                || data.toLowerCase(Locale.ROOT).endsWith(".txt");
+    }
 
     boolean regression() {
         return switch (task.toLowerCase(Locale.ROOT)) {

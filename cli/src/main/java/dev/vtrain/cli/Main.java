@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             PredictCommand.class,
+            GenerateCommand.class,
             BenchCommand.class,
             InfoCommand.class,
             CommandLine.HelpCommand.class

@@ -116,7 +116,8 @@ final class ScheduleOptions {
     @Option(
             names = "--min-lr",
             defaultValue = "0",
-            description = "Floor for plateau reductions (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Floor for plateau reductions; for text training, the cosine schedule's end (default: ${DEFAULT-VALUE}).")
     double minLr;
 
     private static long steps(double epochs, int stepsPerEpoch) {
@@ -154,6 +155,30 @@ final class ScheduleOptions {
                                             + "' (expected constant, step, multistep, exponential, linear, polynomial or cosine)");
                 };
         return Schedule.withWarmup(main, warmup, warmupStartFactor);
+    }
+
+    /**
+     * The schedule of a text run, in iterations: constant, cosine (to --min-lr, else --eta-min) or
+     * linear over the iterations after warm-up, with nanoGPT's warm-up from lr/(N+1).
+     */
+    Schedule buildIterations(double lr, int iters, int warmupIters, boolean minLrGiven) {
+        long remaining = Math.max(1, (long) iters - warmupIters);
+        double floor = minLrGiven ? minLr : etaMin;
+        Schedule main =
+                switch (schedule.toLowerCase(Locale.ROOT)) {
+                    case "constant" -> Schedule.constant(lr);
+                    case "cosine" -> {
+                        Schedule c = Schedule.cosine(lr, remaining, floor);
+                        yield t -> t >= remaining ? floor : c.lr(t);
+                    }
+                    case "linear" -> Schedule.linear(lr, 1.0, endFactor, remaining);
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "Invalid --lr-schedule '"
+                                            + schedule
+                                            + "' for text training (expected constant, cosine or linear)");
+                };
+        return Schedule.withWarmup(main, warmupIters, 1.0 / (warmupIters + 1));
     }
 
     ReduceLROnPlateau plateau() {

@@ -55,6 +55,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin RegularizationOptions regularization;
 
+    @Mixin TextOptions text;
+
     @Option(
             names = "--epochs",
             defaultValue = "20",
@@ -169,7 +171,7 @@ final class TrainCommand implements Callable<Integer> {
     private List<String> args = List.of();
     private Checkpoints.Loaded resumeFrom;
 
-    private int parseBatch(int trainSize) {
+    int parseBatch(int trainSize) {
         if (batchSize.equalsIgnoreCase("full")) {
             return trainSize;
         }
@@ -273,6 +275,9 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int run() {
+        if (data.text()) {
+            return new TextTrainRun(this).run();
+        }
         validate();
         boolean regression = data.regression();
         PreparedData prepared = PreparedData.load(data.request(seed));

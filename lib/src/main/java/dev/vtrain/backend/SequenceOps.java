@@ -93,19 +93,13 @@ public interface SequenceOps {
             Tensor dqkv, Tensor dy, Tensor qkv, Tensor probs, int sequences, int length, int heads);
 
     /**
-     * One query against a cache: {@code q} (1 × C) attends to the first {@code positions} rows of
-     * {@code keys} and {@code values} (each at least positions × C); overwrites {@code y} (1 × C)
-     * and {@code scores} (at least {@code heads × positions} floats). Gives the row of {@link
-     * #causalAttention} for the query at position {@code positions - 1}.
+     * One query against a cache laid out as {@link #causalAttention}'s {@code qkv}: the query is
+     * the q part of row {@code positions - 1} of {@code qkv}, the keys and values the k and v parts
+     * of its first {@code positions} rows. Overwrites {@code y} (1 × C) and {@code scores} (at
+     * least {@code heads × positions} floats). Gives row {@code positions - 1} of {@link
+     * #causalAttention} over those rows.
      */
-    void attendCached(
-            Tensor y,
-            Tensor scores,
-            Tensor q,
-            Tensor keys,
-            Tensor values,
-            int positions,
-            int heads);
+    void attendCached(Tensor y, Tensor scores, Tensor qkv, int positions, int heads);
 
     /**
      * Softmax cross-entropy over the rows of {@code logits} (rows × V) with labels (rows, as

@@ -46,6 +46,21 @@ public final class LayerNorm implements Layer {
         this.hasBias = affine && bias;
     }
 
+    /**
+     * Normalises the rows of {@code x} into {@code y} with this layer's parameters, writing the row
+     * statistics to {@code mean} and {@code rstd}: for inference paths in this package.
+     */
+    void apply(Tensor y, Tensor mean, Tensor rstd, Tensor x) {
+        ops.layerNorm(
+                y,
+                mean,
+                rstd,
+                x,
+                affine ? weight.value() : null,
+                hasBias ? bias.value() : null,
+                eps);
+    }
+
     @Override
     public Shape outputShape(Shape input) {
         if (input.last() != dim) {

@@ -164,6 +164,18 @@ public final class Linear implements Layer {
         }
     }
 
+    /** The weight's values (out × in); for inference paths in this package. */
+    Tensor weightValue() {
+        checkBuilt();
+        return weight.value();
+    }
+
+    /** The bias values (out), or null without a bias. */
+    Tensor biasValue() {
+        checkBuilt();
+        return bias ? biasParam.value() : null;
+    }
+
     /**
      * The bias use when it exists and is trainable (its gradient may be fused above), else null.
      */

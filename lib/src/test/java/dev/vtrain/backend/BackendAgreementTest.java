@@ -253,9 +253,12 @@ class BackendAgreementTest {
     }
 
     static Stream<int[]> linearShapes() {
-        // batch × in × out: below and above the packed path's thresholds, with edge tiles.
+        // batch × in × out: below and above the packed path's thresholds, with edge tiles; one row
+        // (the matrix-vector path of generation) with odd widths, several tasks and a vector tail.
         return Stream.of(
                 new int[] {1, 3, 5},
+                new int[] {1, 4 * L + 5, 131},
+                new int[] {1, 512, 700},
                 new int[] {7, 33, L + 1},
                 new int[] {33, 70, 65},
                 new int[] {67, 131, 97},

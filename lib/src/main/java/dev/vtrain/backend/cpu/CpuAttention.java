@@ -294,52 +294,39 @@ final class CpuAttention implements Parallel.Body {
         store(dva, grad, b, 2 * c + h * dim);
     }
 
-    /** One query over a cache, on the calling thread (see {@code SequenceOps#attendCached}). */
-    void cached(
-            Tensor out, Tensor scores, Tensor query, Tensor keys, Tensor values, int n, int heads) {
-        int c = query.cols();
-        int d = c / heads;
-        this.dim = d;
-        this.dp = roundUp(d);
-        int np = roundUp(n);
-        if (row[0].length < Math.max(np, dp)) {
-            row[0] = new float[Math.max(np, dp)];
-            acc[0] = new float[Math.max(np, dp)];
-        }
-        if (q[0].length < dp) {
-            q[0] = new float[dp];
-        }
+    /**
+     * One query over a cache (see {@code SequenceOps#attendCached}), on the calling thread: the
+     * same score, softmax and weighted-sum arithmetic as a row of the training pass.
+     */
+    void cached(Tensor out, Tensor scores, Tensor cache, int n, int heads) {
+        int c = cache.cols() / 3;
+        bind(cache, n, heads);
+        float[] kta = kt[0];
+        float[] va = v[0];
+        float[] qa = q[0];
         float[] p = row[0];
         float[] o = acc[0];
-        float[] qa = q[0];
-        float s = (float) (1 / Math.sqrt(d));
-        MemorySegment ks = keys.segment();
-        MemorySegment vs = values.segment();
+        MemorySegment cs = cache.segment();
+        long qOff = cache.byteOffset() + (long) (n - 1) * 3 * c * Float.BYTES;
         for (int h = 0; h < heads; h++) {
-            MemorySegment.copy(
-                    query.segment(), F, query.byteOffset() + (long) h * d * Float.BYTES, qa, 0, d);
-            for (int j = 0; j < n; j++) {
-                long kOff = keys.byteOffset() + ((long) j * c + (long) h * d) * Float.BYTES;
-                float dot = 0f;
-                for (int e = 0; e < d; e++) {
-                    dot += qa[e] * ks.get(F, kOff + (long) e * Float.BYTES);
-                }
-                p[j] = dot * s;
-            }
-            this.tp = np;
+            load(cache, 0, c + h * dim, k[0], kta);
+            load(cache, 0, 2 * c + h * dim, va, null);
+            MemorySegment.copy(cs, F, qOff + (long) h * dim * Float.BYTES, qa, 0, dim);
+            scores(qa, 0, kta, p, n, scale);
             softmax(p, n);
             MemorySegment.copy(
                     p, 0, scores.segment(), F, scores.byteOffset() + (long) h * n * Float.BYTES, n);
-            java.util.Arrays.fill(o, 0, dp, 0f);
-            for (int j = 0; j < n; j++) {
-                long vOff = values.byteOffset() + ((long) j * c + (long) h * d) * Float.BYTES;
-                float pj = p[j];
-                for (int e = 0; e < d; e++) {
-                    o[e] += pj * vs.get(F, vOff + (long) e * Float.BYTES);
+            for (int e = 0; e < dp; e += L) {
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = 0; j < n; j++) {
+                    sum =
+                            FloatVector.fromArray(S, va, j * dp + e)
+                                    .fma(FloatVector.broadcast(S, p[j]), sum);
                 }
+                sum.intoArray(o, e);
             }
             MemorySegment.copy(
-                    o, 0, out.segment(), F, out.byteOffset() + (long) h * d * Float.BYTES, d);
+                    o, 0, out.segment(), F, out.byteOffset() + (long) h * dim * Float.BYTES, dim);
         }
     }
 }

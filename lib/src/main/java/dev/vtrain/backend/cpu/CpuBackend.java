@@ -38,6 +38,7 @@ public final class CpuBackend implements Backend {
     }
 
     private final CpuSequenceOps sequence;
+    private final Gemv gemv;
 
     @Override
     public dev.vtrain.backend.SequenceOps sequence() {
@@ -82,6 +83,7 @@ public final class CpuBackend implements Backend {
         this.conv = new CpuConvOps(parallel);
         this.norms = new CpuNormOps(parallel);
         this.sequence = new CpuSequenceOps(parallel, this);
+        this.gemv = new Gemv(parallel);
         this.reductionGemm = new ReductionGemm(parallel);
         this.shortGemm = new ShortGemm(parallel, shortStorage.segment());
         this.columnSums = new ColumnSums(parallel);
@@ -169,6 +171,23 @@ public final class CpuBackend implements Backend {
         ShapeChecks.gemm(out, x, false, weight, true);
         if (bias != null) {
             ShapeChecks.length("linear", bias, out.cols());
+        }
+        if (gemmJob.strategy == GemmStrategy.AUTO && out.rows() == 1) {
+            gemv.run(
+                    out.segment(),
+                    out.byteOffset(),
+                    x.segment(),
+                    x.byteOffset(),
+                    weight.segment(),
+                    weight.byteOffset(),
+                    bias == null ? null : bias.segment(),
+                    bias == null ? 0 : bias.byteOffset(),
+                    out.cols(),
+                    x.cols());
+            if (f != null) {
+                activation(f, out, out);
+            }
+            return;
         }
         if (gemmJob.strategy == GemmStrategy.AUTO
                 && ShortGemm.suits(out.rows(), out.cols(), x.cols())) {

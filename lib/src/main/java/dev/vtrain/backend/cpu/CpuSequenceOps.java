@@ -232,15 +232,8 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
     }
 
     @Override
-    public void attendCached(
-            Tensor y,
-            Tensor scores,
-            Tensor q,
-            Tensor keys,
-            Tensor values,
-            int positions,
-            int heads) {
-        attention.cached(y, scores, q, keys, values, positions, heads);
+    public void attendCached(Tensor y, Tensor scores, Tensor qkv, int positions, int heads) {
+        attention.cached(y, scores, qkv, positions, heads);
     }
 
     @Override

@@ -270,25 +270,22 @@ public final class ScalarSequenceOps implements SequenceOps {
     }
 
     @Override
-    public void attendCached(
-            Tensor y,
-            Tensor scores,
-            Tensor q,
-            Tensor keys,
-            Tensor values,
-            int positions,
-            int heads) {
-        int c = q.cols();
+    public void attendCached(Tensor y, Tensor scores, Tensor qkv, int positions, int heads) {
+        int c3 = qkv.cols();
+        int c = c3 / 3;
         long d = c / heads;
         double scale = 1 / Math.sqrt((double) d);
+        long qRow = (long) (positions - 1) * c3;
         for (int h = 0; h < heads; h++) {
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < positions; j++) {
                 double dot = 0;
                 for (int e = 0; e < d; e++) {
-                    dot += (double) get(q, h * d + e) * get(keys, (long) j * c + h * d + e);
+                    dot +=
+                            (double) get(qkv, qRow + h * d + e)
+                                    * get(qkv, (long) j * c3 + c + h * d + e);
                 }
-                set(scores, (long) h * positions + j, (float) (dot * scale));
+                set(scores, h * positions + j, (float) (dot * scale));
                 max = Math.max(max, dot * scale);
             }
             double sum = 0;
@@ -304,7 +301,7 @@ public final class ScalarSequenceOps implements SequenceOps {
                 for (int j = 0; j < positions; j++) {
                     acc +=
                             get(scores, (long) h * positions + j)
-                                    * (double) get(values, (long) j * c + h * d + e);
+                                    * (double) get(qkv, (long) j * c3 + 2L * c + h * d + e);
                 }
                 set(y, h * d + e, (float) acc);
             }
