@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.sun.management.ThreadMXBean;
 import dev.vtrain.backend.cpu.CpuBackend;
+import dev.vtrain.generate.TokenSampler;
 import dev.vtrain.nn.Dropout;
+import dev.vtrain.nn.Gpt;
+import dev.vtrain.nn.GptDecoder;
 import dev.vtrain.nn.Linear;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.ReLU;
@@ -12,11 +15,14 @@ import dev.vtrain.nn.Sequential;
 import dev.vtrain.nn.Sigmoid;
 import dev.vtrain.nn.Tanh;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
+import dev.vtrain.nn.loss.SequenceCrossEntropyLoss;
 import dev.vtrain.nn.spec.Layers;
 import dev.vtrain.optim.Adam;
+import dev.vtrain.optim.AdamW;
 import dev.vtrain.optim.Optimizer;
 import dev.vtrain.optim.SGD;
 import dev.vtrain.tensor.Shape;
+import dev.vtrain.tensor.Tensor;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +62,7 @@ class ZeroAllocationTest {
                                 ? new Adam(model, 1e-3f)
                                 : new SGD(model, 0.01f, 0.9f, 0, 1e-4f, true);
                 Trainer trainer = new Trainer(model, new CrossEntropyLoss(), opt)) {
-            measure(mx, backend, trainer, 784, 128, new int[] {128, 100, 1}, 10);
+            measure(mx, backend, trainer, 784, 128, new int[] {128, 100, 1}, 10, 1);
         }
     }
 
@@ -79,7 +85,54 @@ class ZeroAllocationTest {
                                 1);
                 Optimizer opt = new Adam(model, 1e-3f);
                 Trainer trainer = new Trainer(model, new CrossEntropyLoss(), opt)) {
-            measure(mx, backend, trainer, in.size(), 16, new int[] {16, 9, 1}, 10);
+            measure(mx, backend, trainer, in.size(), 16, new int[] {16, 9, 1}, 10, 1);
+        }
+    }
+
+    @ParameterizedTest(name = "GPT, {0} threads")
+    @CsvSource({"1", "2"})
+    void gptTrainingStepAllocatesNothing(int threads) {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (CpuBackend backend = new CpuBackend(threads);
+                Model model =
+                        Model.build(new Gpt(13, 16, 2, 2, 32, true), Shape.of(16), 8, backend, 1);
+                Optimizer opt = new AdamW(model, 1e-3f);
+                Trainer trainer = new Trainer(model, new SequenceCrossEntropyLoss(13), opt)) {
+            measure(mx, backend, trainer, 16, 8, new int[] {8, 5, 1}, 13, 16);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void generatedTokenAllocatesNothing() {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (CpuBackend backend = new CpuBackend(1);
+                Model model =
+                        Model.build(new Gpt(13, 16, 2, 2, 32, false), Shape.of(16), 1, backend, 1);
+                GptDecoder decoder = new GptDecoder(model)) {
+            TokenSampler sampler = new TokenSampler(13, 0.8f, 5, 1);
+            float[] logits = new float[13];
+            int[] context = new int[16];
+            long self = Thread.currentThread().threadId();
+            List<Long> windows = new ArrayList<>();
+            int zerosInARow = 0;
+            for (int w = 0; w < 80 && zerosInARow < 3; w++) {
+                long before = mx.getThreadAllocatedBytes(self);
+                for (int i = 0; i < 400; i++) {
+                    Tensor out =
+                            decoder.position() == 16
+                                    ? decoder.prefill(context, 0, 8)
+                                    : decoder.next(context[decoder.position() % 16]);
+                    backend.download(out, logits, 0);
+                    context[(i + 3) % 16] = sampler.sample(logits);
+                }
+                long allocated = mx.getThreadAllocatedBytes(self) - before;
+                windows.add(allocated);
+                zerosInARow = w >= 20 && allocated == 0 ? zerosInARow + 1 : 0;
+            }
+            assertEquals(
+                    3,
+                    zerosInARow,
+                    "bytes allocated per window of 400 generated tokens: " + windows);
         }
     }
 
@@ -90,11 +143,13 @@ class ZeroAllocationTest {
             int features,
             int rows,
             int[] batches,
-            int classes) {
+            int classes,
+            int targetWidth) {
+        boolean classify = targetWidth == 1;
         float[] x = new float[rows * features];
-        float[] y = new float[rows];
+        float[] y = new float[rows * targetWidth];
         for (int i = 0; i < x.length; i++) {
-            x[i] = (i % 255) / 255f;
+            x[i] = classify ? (i % 255) / 255f : i % classes;
         }
         for (int i = 0; i < y.length; i++) {
             y[i] = i % classes;
@@ -105,7 +160,7 @@ class ZeroAllocationTest {
         backend.upload(x, 0, trainer.input());
         backend.upload(y, 0, trainer.target());
         for (int warm = 0; warm < 3000; warm++) {
-            trainer.step(batches[warm % 3], 1e-3f, true);
+            trainer.step(batches[warm % 3], 1e-3f, classify);
         }
         // The JIT may still recompile a method now and then during the first few thousand steps
         // (a transient of a few hundred bytes while code briefly runs unoptimised). Steady
@@ -118,7 +173,7 @@ class ZeroAllocationTest {
         for (int w = 0; w < 60 && zerosInARow < 3; w++) {
             long before = total(mx, ids);
             for (int i = 0; i < 200; i++) {
-                trainer.step(batches[i % 3], 1e-3f, true);
+                trainer.step(batches[i % 3], 1e-3f, classify);
             }
             long allocated = total(mx, ids) - before;
             windows.add(allocated);

@@ -30,7 +30,6 @@ final class CpuAttention implements Parallel.Body {
     private final float[][] dk;
     private final float[][] dv;
     private final float[][] row;
-    private final float[][] row2;
     private final float[][] acc;
     private boolean backward;
     private Tensor y;
@@ -56,7 +55,6 @@ final class CpuAttention implements Parallel.Body {
         dk = new float[w][0];
         dv = new float[w][0];
         row = new float[w][0];
-        row2 = new float[w][0];
         acc = new float[w][0];
     }
 
@@ -73,7 +71,7 @@ final class CpuAttention implements Parallel.Body {
         this.tp = roundUp(length);
         this.dp = roundUp(dim);
         this.scale = (float) (1 / Math.sqrt(dim));
-        int tile = tp * dp;
+        int tile = Math.max(tp * dp, length * tp);
         if (q[0].length < tile) {
             for (int w = 0; w < q.length; w++) {
                 q[w] = new float[tile];
@@ -86,11 +84,11 @@ final class CpuAttention implements Parallel.Body {
                 dv[w] = new float[tile];
             }
         }
-        if (row[0].length < Math.max(tp, dp)) {
+        int line = Math.max(tp, 3 * dp);
+        if (row[0].length < line) {
             for (int w = 0; w < q.length; w++) {
-                row[w] = new float[Math.max(tp, dp)];
-                row2[w] = new float[Math.max(tp, dp)];
-                acc[w] = new float[Math.max(tp, dp)];
+                row[w] = new float[line];
+                acc[w] = new float[line];
             }
         }
     }
@@ -147,15 +145,6 @@ final class CpuAttention implements Parallel.Body {
         }
     }
 
-    private void store(float[] tile, Tensor t, int b, int col) {
-        int width = t.cols();
-        MemorySegment s = t.segment();
-        for (int j = 0; j < length; j++) {
-            long off = t.byteOffset() + ((long) (b * length + j) * width + col) * Float.BYTES;
-            MemorySegment.copy(tile, j * dp, s, F, off, dim);
-        }
-    }
-
     /**
      * Overwrites {@code out[0, tp)} with the scaled scores {@code Σ_e a[e] · bt[e, j]} for keys j
      * below {@code n} (lanes past n hold what the padding gives; callers mask them).
@@ -189,22 +178,27 @@ final class CpuAttention implements Parallel.Body {
             scores(qa, i * dp, kta, p, n, scale);
             softmax(p, n);
             MemorySegment.copy(p, 0, ps, F, pBase + (long) i * length * Float.BYTES, length);
-            for (int e = 0; e < dp; e += L) {
-                FloatVector sum = FloatVector.zero(S);
-                for (int j = 0; j < n; j++) {
-                    sum =
-                            FloatVector.fromArray(S, va, j * dp + e)
-                                    .fma(FloatVector.broadcast(S, p[j]), sum);
-                }
-                sum.intoArray(o, e);
-            }
+            weightedSum(p, n, va, o);
             long off =
                     y.byteOffset() + ((long) (b * length + i) * c + (long) h * dim) * Float.BYTES;
             MemorySegment.copy(o, 0, y.segment(), F, off, dim);
         }
     }
 
-    /** Softmax of {@code p[0, n)} in place; {@code p[n, roundUp(n))} and beyond to tp become 0. */
+    /** Overwrites {@code o[0, dp)} with {@code Σ_{j < n} p[j] · va[j]} (rows of dp). */
+    private void weightedSum(float[] p, int n, float[] va, float[] o) {
+        for (int e = 0; e < dp; e += L) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0; j < n; j++) {
+                sum =
+                        FloatVector.fromArray(S, va, j * dp + e)
+                                .fma(FloatVector.broadcast(S, p[j]), sum);
+            }
+            sum.intoArray(o, e);
+        }
+    }
+
+    /** Softmax of {@code p[0, n)} in place; {@code p[n, tp)} becomes 0. */
     private void softmax(float[] p, int n) {
         FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < n; j += L) {
@@ -212,21 +206,21 @@ final class CpuAttention implements Parallel.Body {
             max = max.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, p, j), m);
         }
         float mx = max.reduceLanes(VectorOperators.MAX);
+        int end = roundUp(n);
+        for (int j = 0; j < end; j += L) {
+            FloatVector.fromArray(S, p, j).sub(mx).intoArray(p, j);
+        }
+        VectorMath.expInPlace(p, 0, end);
+        for (int j = n; j < tp; j++) {
+            p[j] = 0f;
+        }
         FloatVector sum = FloatVector.zero(S);
-        for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = S.indexInRange(j, n);
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, p, j).sub(mx));
-            e = FloatVector.zero(S).blend(e, m);
-            e.intoArray(p, j);
-            sum = sum.add(e);
+        for (int j = 0; j < end; j += L) {
+            sum = sum.add(FloatVector.fromArray(S, p, j));
         }
         float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
-        int j = 0;
-        for (; j < n; j += L) {
+        for (int j = 0; j < end; j += L) {
             FloatVector.fromArray(S, p, j).mul(inv).intoArray(p, j);
-        }
-        for (; j < tp; j++) {
-            p[j] = 0f;
         }
     }
 
@@ -237,61 +231,66 @@ final class CpuAttention implements Parallel.Body {
         float[] va = v[w];
         float[] vta = vt[w];
         float[] dya = dy[w];
-        float[] dka = dk[w];
-        float[] dva = dv[w];
-        float[] p = row[w];
-        float[] dp2 = row2[w];
-        float[] dq = acc[w];
+        float[] pAll = dk[w];
+        float[] ds = dv[w];
+        float[] out = acc[w];
         load(qkv, b, h * dim, qa, null);
         load(qkv, b, c + h * dim, ka, null);
         load(qkv, b, 2 * c + h * dim, va, vta);
         load(y, b, h * dim, dya, null);
-        java.util.Arrays.fill(dka, 0, length * dp, 0f);
-        java.util.Arrays.fill(dva, 0, length * dp, 0f);
         MemorySegment ps = probs.segment();
         long pBase = probs.byteOffset() + (long) (b * heads + h) * length * length * Float.BYTES;
-        MemorySegment gs = grad.segment();
+        // dS[i, j] = P[i, j] (dP[i, j] - Σ_j' P[i, j'] dP[i, j']) / √D with dP = dy · vᵀ.
         for (int i = 0; i < length; i++) {
             int n = i + 1;
-            MemorySegment.copy(ps, F, pBase + (long) i * length * Float.BYTES, p, 0, length);
-            // dP[j] = dy_i · v_j; then dS = P (dP - P·dP), scaled.
-            scores(dya, i * dp, vta, dp2, n, 1f);
+            int row = i * tp;
+            MemorySegment.copy(ps, F, pBase + (long) i * length * Float.BYTES, pAll, row, length);
+            scores(dya, i * dp, vta, out, n, 1f);
             FloatVector dot = FloatVector.zero(S);
             for (int j = 0; j < n; j += L) {
                 VectorMask<Float> m = S.indexInRange(j, n);
                 dot =
-                        FloatVector.fromArray(S, p, j, m)
-                                .fma(FloatVector.fromArray(S, dp2, j, m), dot);
+                        FloatVector.fromArray(S, pAll, row + j, m)
+                                .fma(FloatVector.fromArray(S, out, j, m), dot);
             }
             float d = dot.reduceLanes(VectorOperators.ADD);
             for (int j = 0; j < n; j++) {
-                dp2[j] = p[j] * (dp2[j] - d) * scale;
+                ds[row + j] = pAll[row + j] * (out[j] - d) * scale;
             }
-            for (int e = 0; e < dp; e += L) {
-                FloatVector sum = FloatVector.zero(S);
-                FloatVector qi = FloatVector.fromArray(S, qa, i * dp + e);
-                FloatVector gi = FloatVector.fromArray(S, dya, i * dp + e);
-                for (int j = 0; j < n; j++) {
-                    float ds = dp2[j];
-                    sum =
-                            FloatVector.fromArray(S, ka, j * dp + e)
-                                    .fma(FloatVector.broadcast(S, ds), sum);
-                    qi.fma(FloatVector.broadcast(S, ds), FloatVector.fromArray(S, dka, j * dp + e))
-                            .intoArray(dka, j * dp + e);
-                    gi.fma(
-                                    FloatVector.broadcast(S, p[j]),
-                                    FloatVector.fromArray(S, dva, j * dp + e))
-                            .intoArray(dva, j * dp + e);
-                }
-                sum.intoArray(dq, e);
-            }
-            long off =
-                    grad.byteOffset()
-                            + ((long) (b * length + i) * 3 * c + (long) h * dim) * Float.BYTES;
-            MemorySegment.copy(dq, 0, gs, F, off, dim);
         }
-        store(dka, grad, b, c + h * dim);
-        store(dva, grad, b, 2 * c + h * dim);
+        MemorySegment gs = grad.segment();
+        int width = grad.cols();
+        // dq[i] = Σ_{j ≤ i} dS[i, j] k[j]; dk[j] = Σ_{i ≥ j} dS[i, j] q[i]; dv[j] = Σ_{i ≥ j}
+        // P[i, j] dy[i]: each output row accumulates in registers and is written once.
+        for (int r = 0; r < length; r++) {
+            for (int e = 0; e < dp; e += L) {
+                FloatVector sq = FloatVector.zero(S);
+                for (int j = 0; j <= r; j++) {
+                    sq =
+                            FloatVector.fromArray(S, ka, j * dp + e)
+                                    .fma(FloatVector.broadcast(S, ds[r * tp + j]), sq);
+                }
+                FloatVector sk = FloatVector.zero(S);
+                FloatVector sv = FloatVector.zero(S);
+                for (int i = r; i < length; i++) {
+                    sk =
+                            FloatVector.fromArray(S, qa, i * dp + e)
+                                    .fma(FloatVector.broadcast(S, ds[i * tp + r]), sk);
+                    sv =
+                            FloatVector.fromArray(S, dya, i * dp + e)
+                                    .fma(FloatVector.broadcast(S, pAll[i * tp + r]), sv);
+                }
+                sq.intoArray(out, e);
+                sk.intoArray(out, dp + e);
+                sv.intoArray(out, 2 * dp + e);
+            }
+            long base = grad.byteOffset() + ((long) (b * length + r) * width) * Float.BYTES;
+            MemorySegment.copy(out, 0, gs, F, base + (long) h * dim * Float.BYTES, dim);
+            MemorySegment.copy(
+                    out, dp, gs, F, base + ((long) c + (long) h * dim) * Float.BYTES, dim);
+            MemorySegment.copy(
+                    out, 2 * dp, gs, F, base + (2L * c + (long) h * dim) * Float.BYTES, dim);
+        }
     }
 
     /**
@@ -316,15 +315,7 @@ final class CpuAttention implements Parallel.Body {
             softmax(p, n);
             MemorySegment.copy(
                     p, 0, scores.segment(), F, scores.byteOffset() + (long) h * n * Float.BYTES, n);
-            for (int e = 0; e < dp; e += L) {
-                FloatVector sum = FloatVector.zero(S);
-                for (int j = 0; j < n; j++) {
-                    sum =
-                            FloatVector.fromArray(S, va, j * dp + e)
-                                    .fma(FloatVector.broadcast(S, p[j]), sum);
-                }
-                sum.intoArray(o, e);
-            }
+            weightedSum(p, n, va, o);
             MemorySegment.copy(
                     o, 0, out.segment(), F, out.byteOffset() + (long) h * dim * Float.BYTES, dim);
         }

@@ -23,6 +23,7 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
     private static final ByteOrder O = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final int ELEMENTS_PER_TASK = 16384;
+    private static final int CHUNK = 1024;
     // Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), the form PyTorch's vectorised erf uses.
     private static final float P = 0.3275911f;
     private static final float A1 = 0.2548296f;
@@ -45,6 +46,7 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
     private final Parallel parallel;
     private final CpuBackend backend;
     private final CpuAttention attention;
+    private final float[][] buffers;
     private Kind kind;
     private Tensor a;
     private Tensor b;
@@ -64,6 +66,7 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
         this.parallel = parallel;
         this.backend = backend;
         this.attention = new CpuAttention(parallel);
+        this.buffers = new float[parallel.threads()][CHUNK];
     }
 
     private static float get(Tensor t, long i) {
@@ -255,9 +258,9 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
                 long start = (long) task * ELEMENTS_PER_TASK;
                 long n = Math.min(a.size() - start, ELEMENTS_PER_TASK);
                 if (kind == Kind.GELU) {
-                    geluRange(start, n);
+                    geluRange(start, n, buffers[worker]);
                 } else {
-                    geluBackwardRange(start, n);
+                    geluBackwardRange(start, n, buffers[worker]);
                 }
             }
         }
@@ -400,117 +403,155 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
         }
     }
 
-    /** erf(z) for z ≥ 0 given e = exp(-z²). */
-    private static FloatVector erfPositive(FloatVector z, FloatVector e) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector t = one.div(z.fma(FloatVector.broadcast(S, P), one));
-        FloatVector poly =
-                FloatVector.broadcast(S, A5)
-                        .fma(t, FloatVector.broadcast(S, A4))
-                        .fma(t, FloatVector.broadcast(S, A3))
-                        .fma(t, FloatVector.broadcast(S, A2))
-                        .fma(t, FloatVector.broadcast(S, A1))
-                        .mul(t);
-        return one.sub(poly.mul(e));
-    }
-
     private static float erfPositive(float z, float e) {
         float t = 1f / (1f + P * z);
         float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
         return 1f - poly * e;
     }
 
-    /** Φ(x) = (1 + erf(x/√2)) / 2, given e = exp(-x²/2). */
-    private static FloatVector phi(FloatVector x, FloatVector e) {
-        FloatVector erf = erfPositive(x.abs().mul(SQRT_HALF), e);
-        erf = erf.blend(erf.neg(), x.compare(VectorOperators.LT, 0f));
-        return erf.add(1f).mul(0.5f);
+    /**
+     * Fills {@code buf[0, m)} with the exponent GELU needs for {@code x[start + i]} ({@code -x²/2}
+     * exact, {@code 2|u|} with the tanh form), pads it to whole vectors, and exponentiates it.
+     */
+    private void exponent(MemorySegment xs, long xo, int m, float[] buf) {
+        int vec = m - m % L;
+        int i = 0;
+        for (; i < vec; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, xo + (long) i * Float.BYTES, O);
+            FloatVector arg =
+                    tanh
+                            ? x.mul(x).mul(TANH_CUBIC).fma(x, x).mul(2 * TANH_SCALE).abs()
+                            : x.mul(x).mul(-0.5f);
+            arg.intoArray(buf, i);
+        }
+        for (; i < m; i++) {
+            float x = xs.get(F, xo + (long) i * Float.BYTES);
+            buf[i] = tanh ? Math.abs(2 * TANH_SCALE * (x + TANH_CUBIC * x * x * x)) : -0.5f * x * x;
+        }
+        int padded = (m + L - 1) / L * L;
+        for (; i < padded; i++) {
+            buf[i] = 0f;
+        }
+        VectorMath.expInPlace(buf, 0, padded);
     }
 
-    /** exp(-x²/2). */
-    private static FloatVector gauss(FloatVector x) {
-        return VectorMath.exp(x.mul(x).mul(-0.5f));
-    }
-
-    private void geluRange(long start, long n) {
+    private void geluRange(long start, long n, float[] buf) {
         MemorySegment xs = a.segment();
         MemorySegment ys = b.segment();
-        long xo = a.byteOffset() + start * Float.BYTES;
-        long yo = b.byteOffset() + start * Float.BYTES;
-        long vec = n - n % L;
-        long i = 0;
-        for (; i < vec; i += L) {
-            long off = i * Float.BYTES;
-            FloatVector x = FloatVector.fromMemorySegment(S, xs, xo + off, O);
-            FloatVector y;
-            if (tanh) {
-                FloatVector u = x.mul(x).mul(TANH_CUBIC).fma(x, x).mul(TANH_SCALE);
-                y = VectorMath.tanh(u).add(1f).mul(x).mul(0.5f);
-            } else {
-                y = phi(x, gauss(x)).mul(x);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (long c = 0; c < n; c += CHUNK) {
+            int m = (int) Math.min(CHUNK, n - c);
+            long xo = a.byteOffset() + (start + c) * Float.BYTES;
+            long yo = b.byteOffset() + (start + c) * Float.BYTES;
+            exponent(xs, xo, m, buf);
+            int vec = m - m % L;
+            int i = 0;
+            for (; i < vec; i += L) {
+                long off = (long) i * Float.BYTES;
+                FloatVector x = FloatVector.fromMemorySegment(S, xs, xo + off, O);
+                FloatVector e = FloatVector.fromArray(S, buf, i);
+                FloatVector y;
+                if (tanh) {
+                    // tanh|u| = 1 - 2 / (e^2|u| + 1), signed as u (as x).
+                    FloatVector th = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));
+                    th = th.blend(th.neg(), x.compare(VectorOperators.LT, 0f));
+                    y = th.add(1f).mul(x).mul(0.5f);
+                } else {
+                    FloatVector z = x.abs().mul(SQRT_HALF);
+                    FloatVector t = one.div(z.fma(FloatVector.broadcast(S, P), one));
+                    FloatVector poly =
+                            FloatVector.broadcast(S, A5)
+                                    .fma(t, FloatVector.broadcast(S, A4))
+                                    .fma(t, FloatVector.broadcast(S, A3))
+                                    .fma(t, FloatVector.broadcast(S, A2))
+                                    .fma(t, FloatVector.broadcast(S, A1))
+                                    .mul(t);
+                    FloatVector erf = one.sub(poly.mul(e));
+                    erf = erf.blend(erf.neg(), x.compare(VectorOperators.LT, 0f));
+                    y = erf.add(1f).mul(x).mul(0.5f);
+                }
+                y.intoMemorySegment(ys, yo + off, O);
             }
-            y.intoMemorySegment(ys, yo + off, O);
-        }
-        for (; i < n; i++) {
-            long off = i * Float.BYTES;
-            ys.set(F, yo + off, geluScalar(xs.get(F, xo + off)));
+            for (; i < m; i++) {
+                long off = (long) i * Float.BYTES;
+                float x = xs.get(F, xo + off);
+                float e = buf[i];
+                float y;
+                if (tanh) {
+                    float th = 1f - 2f / (e + 1f);
+                    y = 0.5f * x * (1f + (x < 0 ? -th : th));
+                } else {
+                    float erf = erfPositive(Math.abs(x) * SQRT_HALF, e);
+                    y = 0.5f * x * (1f + (x < 0 ? -erf : erf));
+                }
+                ys.set(F, yo + off, y);
+            }
         }
     }
 
-    private float geluScalar(float x) {
-        if (tanh) {
-            float u = TANH_SCALE * (x + TANH_CUBIC * x * x * x);
-            return 0.5f * x * (1f + (float) Math.tanh(u));
-        }
-        float z = Math.abs(x) * SQRT_HALF;
-        float erf = erfPositive(z, (float) Math.exp(-z * z));
-        return 0.5f * x * (1f + (x < 0 ? -erf : erf));
-    }
-
-    private void geluBackwardRange(long start, long n) {
+    private void geluBackwardRange(long start, long n, float[] buf) {
         MemorySegment xs = a.segment();
         MemorySegment ds = b.segment();
         MemorySegment gs = c.segment();
-        long xo = a.byteOffset() + start * Float.BYTES;
-        long dyo = b.byteOffset() + start * Float.BYTES;
-        long dxo = c.byteOffset() + start * Float.BYTES;
-        long vec = n - n % L;
-        long i = 0;
-        for (; i < vec; i += L) {
-            long off = i * Float.BYTES;
-            FloatVector x = FloatVector.fromMemorySegment(S, xs, xo + off, O);
-            FloatVector d;
-            if (tanh) {
-                FloatVector x2 = x.mul(x);
-                FloatVector u = x2.mul(TANH_CUBIC).fma(x, x).mul(TANH_SCALE);
-                FloatVector t = VectorMath.tanh(u);
-                FloatVector du = x2.mul(3 * TANH_CUBIC).add(1f).mul(TANH_SCALE);
-                d = t.add(1f).mul(0.5f).add(t.mul(t).neg().add(1f).mul(du).mul(x).mul(0.5f));
-            } else {
-                FloatVector e = gauss(x);
-                d = phi(x, e).add(x.mul(e).mul(INV_SQRT_2PI));
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (long k = 0; k < n; k += CHUNK) {
+            int m = (int) Math.min(CHUNK, n - k);
+            long xo = a.byteOffset() + (start + k) * Float.BYTES;
+            long dyo = b.byteOffset() + (start + k) * Float.BYTES;
+            long dxo = c.byteOffset() + (start + k) * Float.BYTES;
+            exponent(xs, xo, m, buf);
+            int vec = m - m % L;
+            int i = 0;
+            for (; i < vec; i += L) {
+                long off = (long) i * Float.BYTES;
+                FloatVector x = FloatVector.fromMemorySegment(S, xs, xo + off, O);
+                FloatVector e = FloatVector.fromArray(S, buf, i);
+                FloatVector d;
+                if (tanh) {
+                    FloatVector th = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));
+                    th = th.blend(th.neg(), x.compare(VectorOperators.LT, 0f));
+                    FloatVector du = x.mul(x).mul(3 * TANH_CUBIC).add(1f).mul(TANH_SCALE);
+                    d = th.add(1f).mul(0.5f).add(th.mul(th).neg().add(1f).mul(du).mul(x).mul(0.5f));
+                } else {
+                    FloatVector z = x.abs().mul(SQRT_HALF);
+                    FloatVector t = one.div(z.fma(FloatVector.broadcast(S, P), one));
+                    FloatVector poly =
+                            FloatVector.broadcast(S, A5)
+                                    .fma(t, FloatVector.broadcast(S, A4))
+                                    .fma(t, FloatVector.broadcast(S, A3))
+                                    .fma(t, FloatVector.broadcast(S, A2))
+                                    .fma(t, FloatVector.broadcast(S, A1))
+                                    .mul(t);
+                    FloatVector erf = one.sub(poly.mul(e));
+                    erf = erf.blend(erf.neg(), x.compare(VectorOperators.LT, 0f));
+                    d = erf.add(1f).mul(0.5f).add(x.mul(e).mul(INV_SQRT_2PI));
+                }
+                FloatVector.fromMemorySegment(S, ds, dyo + off, O)
+                        .mul(d)
+                        .intoMemorySegment(gs, dxo + off, O);
             }
-            FloatVector.fromMemorySegment(S, ds, dyo + off, O)
-                    .mul(d)
-                    .intoMemorySegment(gs, dxo + off, O);
+            for (; i < m; i++) {
+                long off = (long) i * Float.BYTES;
+                float x = xs.get(F, xo + off);
+                float e = buf[i];
+                float d;
+                if (tanh) {
+                    float th = 1f - 2f / (e + 1f);
+                    th = x < 0 ? -th : th;
+                    d =
+                            0.5f * (1f + th)
+                                    + 0.5f
+                                            * x
+                                            * (1f - th * th)
+                                            * TANH_SCALE
+                                            * (1f + 3 * TANH_CUBIC * x * x);
+                } else {
+                    float erf = erfPositive(Math.abs(x) * SQRT_HALF, e);
+                    d = 0.5f * (1f + (x < 0 ? -erf : erf)) + x * e * INV_SQRT_2PI;
+                }
+                gs.set(F, dxo + off, ds.get(F, dyo + off) * d);
+            }
         }
-        for (; i < n; i++) {
-            long off = i * Float.BYTES;
-            gs.set(F, dxo + off, ds.get(F, dyo + off) * geluGradScalar(xs.get(F, xo + off)));
-        }
-    }
-
-    private float geluGradScalar(float x) {
-        if (tanh) {
-            float u = TANH_SCALE * (x + TANH_CUBIC * x * x * x);
-            float t = (float) Math.tanh(u);
-            return 0.5f * (1f + t)
-                    + 0.5f * x * (1f - t * t) * TANH_SCALE * (1f + 3 * TANH_CUBIC * x * x);
-        }
-        float z = Math.abs(x) * SQRT_HALF;
-        float e = (float) Math.exp(-z * z);
-        float erf = erfPositive(z, e);
-        return 0.5f * (1f + (x < 0 ? -erf : erf)) + x * e * INV_SQRT_2PI;
     }
 
     @Override

@@ -41,43 +41,35 @@ final class VectorMath {
 
     private VectorMath() {}
 
-    /** {@code e^a} lane-wise (a clamped to [-87.3, 88]; about 1 ulp). */
-    static FloatVector exp(FloatVector arg) {
+    /**
+     * Overwrites {@code a[from, from + n)} with {@code e^a} (a clamped to [-87.3, 88]; about 1
+     * ulp), the array padded to whole vectors: {@code a.length ≥ from + n} rounded up to the vector
+     * length. A void method over an array, so no vector crosses a call boundary (a vector returned
+     * from a method that is not inlined would be boxed).
+     */
+    static void expInPlace(float[] arr, int from, int n) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        // e = exp(arg): range reduction arg = k·ln2 + r, polynomial in r, scale by 2^k.
-        FloatVector a = arg.max(EXP_LO).min(EXP_HI);
-        FloatVector fx = a.mul(1.442695f).add(0.5f);
-        FloatVector t = ((IntVector) fx.convert(F2I, 0)).convert(I2F, 0).reinterpretAsFloats();
-        fx = t.sub(one, t.compare(GT, fx));
-        a = a.sub(fx.mul(0.6933594f)).sub(fx.mul(-2.1219444e-04f));
-        FloatVector y =
-                FloatVector.broadcast(S, 1.9875691e-04f)
-                        .fma(a, FloatVector.broadcast(S, 0.0013981999f))
-                        .fma(a, FloatVector.broadcast(S, 0.008333452f))
-                        .fma(a, FloatVector.broadcast(S, 0.041665796f))
-                        .fma(a, FloatVector.broadcast(S, 0.16666666f))
-                        .fma(a, FloatVector.broadcast(S, 0.5f));
-        y = y.fma(a.mul(a), a).add(one);
-        return y.mul(
-                ((IntVector) fx.convert(F2I, 0)).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-    }
-
-    /** {@code tanh(x)} lane-wise: a polynomial below 0.625, {@code 1 - 2 / (e^2|x| + 1)} above. */
-    static FloatVector tanh(FloatVector x) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector e = exp(x.abs().mul(2f));
-        FloatVector z = x.mul(x);
-        FloatVector small =
-                FloatVector.broadcast(S, -0.0057049887f)
-                        .fma(z, FloatVector.broadcast(S, 0.020639088f))
-                        .fma(z, FloatVector.broadcast(S, -0.053739715f))
-                        .fma(z, FloatVector.broadcast(S, 0.13331442f))
-                        .fma(z, FloatVector.broadcast(S, -0.3333328f))
-                        .mul(z)
-                        .fma(x, x);
-        FloatVector large = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));
-        large = large.blend(large.neg(), x.compare(LT, 0f));
-        return large.blend(small, x.abs().compare(LT, 0.625f));
+        for (int i = from; i < from + n; i += L) {
+            FloatVector a = FloatVector.fromArray(S, arr, i).max(EXP_LO).min(EXP_HI);
+            FloatVector fx = a.mul(1.442695f).add(0.5f);
+            FloatVector t = ((IntVector) fx.convert(F2I, 0)).convert(I2F, 0).reinterpretAsFloats();
+            fx = t.sub(one, t.compare(GT, fx));
+            a = a.sub(fx.mul(0.6933594f)).sub(fx.mul(-2.1219444e-04f));
+            FloatVector y =
+                    FloatVector.broadcast(S, 1.9875691e-04f)
+                            .fma(a, FloatVector.broadcast(S, 0.0013981999f))
+                            .fma(a, FloatVector.broadcast(S, 0.008333452f))
+                            .fma(a, FloatVector.broadcast(S, 0.041665796f))
+                            .fma(a, FloatVector.broadcast(S, 0.16666666f))
+                            .fma(a, FloatVector.broadcast(S, 0.5f));
+            y = y.fma(a.mul(a), a).add(one);
+            y.mul(
+                            ((IntVector) fx.convert(F2I, 0))
+                                    .add(127)
+                                    .lanewise(LSHL, 23)
+                                    .reinterpretAsFloats())
+                    .intoArray(arr, i);
+        }
     }
 
     /**
@@ -98,13 +90,45 @@ final class VectorMath {
         long p = 0;
         for (; p < end; p += step) {
             FloatVector x = FloatVector.fromMemorySegment(S, src, srcOff + p, O);
+            FloatVector arg = fn == EXP ? x.sub(shift) : fn == SIGMOID ? x.neg() : x.abs().mul(2f);
+            // e = exp(arg): range reduction arg = k·ln2 + r, polynomial in r, scale by 2^k.
+            FloatVector a = arg.max(EXP_LO).min(EXP_HI);
+            FloatVector fx = a.mul(1.442695f).add(0.5f);
+            FloatVector t = ((IntVector) fx.convert(F2I, 0)).convert(I2F, 0).reinterpretAsFloats();
+            fx = t.sub(one, t.compare(GT, fx));
+            a = a.sub(fx.mul(0.6933594f)).sub(fx.mul(-2.1219444e-04f));
+            FloatVector y =
+                    FloatVector.broadcast(S, 1.9875691e-04f)
+                            .fma(a, FloatVector.broadcast(S, 0.0013981999f))
+                            .fma(a, FloatVector.broadcast(S, 0.008333452f))
+                            .fma(a, FloatVector.broadcast(S, 0.041665796f))
+                            .fma(a, FloatVector.broadcast(S, 0.16666666f))
+                            .fma(a, FloatVector.broadcast(S, 0.5f));
+            y = y.fma(a.mul(a), a).add(one);
+            FloatVector e =
+                    y.mul(
+                            ((IntVector) fx.convert(F2I, 0))
+                                    .add(127)
+                                    .lanewise(LSHL, 23)
+                                    .reinterpretAsFloats());
             FloatVector r;
             if (fn == EXP) {
-                r = exp(x.sub(shift));
+                r = e;
             } else if (fn == SIGMOID) {
-                r = one.div(exp(x.neg()).add(one));
+                r = one.div(e.add(one));
             } else {
-                r = tanh(x);
+                FloatVector z = x.mul(x);
+                FloatVector small =
+                        FloatVector.broadcast(S, -0.0057049887f)
+                                .fma(z, FloatVector.broadcast(S, 0.020639088f))
+                                .fma(z, FloatVector.broadcast(S, -0.053739715f))
+                                .fma(z, FloatVector.broadcast(S, 0.13331442f))
+                                .fma(z, FloatVector.broadcast(S, -0.3333328f))
+                                .mul(z)
+                                .fma(x, x);
+                FloatVector large = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));
+                large = large.blend(large.neg(), x.compare(LT, 0f));
+                r = large.blend(small, x.abs().compare(LT, 0.625f));
             }
             if (dst != null) {
                 r.intoMemorySegment(dst, dstOff + p, O);
