@@ -113,4 +113,11 @@ public interface SequenceOps {
      */
     int crossEntropy(
             Tensor logits, Tensor labels, int ignoreIndex, Tensor gradLogits, Tensor lossSum);
+
+    /**
+     * Overwrites {@code dst} with {@code src} regrouped from {@code (outer, inner, f)} to {@code
+     * (inner, outer, f)}: with outer = batch and inner = time, a batch-first sequence becomes
+     * time-major (and back with the two swapped). Both hold {@code outer · inner · f} floats.
+     */
+    void transposeBlocks(Tensor dst, Tensor src, int outer, int inner, int f);
 }

@@ -22,6 +22,7 @@ import java.util.List;
  */
 public class Sequential implements Layer {
     private final List<Layer> layers;
+    private final List<String> names;
     private Shape[] shapes;
     private SlabPlan.Slot[] outputs;
     private SlabPlan.Slot[] grads;
@@ -39,11 +40,23 @@ public class Sequential implements Layer {
 
     /** A sequence of at least one layer. */
     public Sequential(List<Layer> layers) {
+        this(layers, null);
+    }
+
+    /**
+     * A sequence whose children are named {@code names} instead of by position (a preset's
+     * attribute names, as in a PyTorch module with named submodules).
+     */
+    Sequential(List<Layer> layers, List<String> names) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException(
                     getClass().getSimpleName() + " needs at least one layer");
         }
+        if (names != null && names.size() != layers.size()) {
+            throw new IllegalArgumentException(names + " do not name " + layers.size() + " layers");
+        }
         this.layers = List.copyOf(layers);
+        this.names = names == null ? null : List.copyOf(names);
     }
 
     /** The layers, in order. */
@@ -99,7 +112,7 @@ public class Sequential implements Layer {
         }
         childParams = new Parameter[n][];
         for (int i = 0; i < n; i++) {
-            Plan child = plan.child(Integer.toString(i));
+            Plan child = plan.child(names == null ? Integer.toString(i) : names.get(i));
             child.enter(layers.get(i));
             int mark = plan.mark();
             layers.get(i).declare(child, shapes[i]);

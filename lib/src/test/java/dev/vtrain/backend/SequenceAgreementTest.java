@@ -116,6 +116,22 @@ class SequenceAgreementTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("widths")
+    void transposeBlocks(int f) {
+        Tensor src = random(3 * 5, f, 1, 1);
+        Tensor ref = tensor(3 * 5, f);
+        REF.sequence().transposeBlocks(ref, src, 3, 5, f);
+        Tensor back = tensor(3 * 5, f);
+        REF.sequence().transposeBlocks(back, ref, 5, 3, f);
+        near(src, back, 0, "transpose round trip f=" + f);
+        for (CpuBackend b : CPU) {
+            Tensor out = random(3 * 5, f, 2, 1);
+            b.sequence().transposeBlocks(out, src, 3, 5, f);
+            near(ref, out, 0, "transposeBlocks f=" + f);
+        }
+    }
+
     @Test
     void badTokenIdIsNamed() {
         Tensor table = random(4, 3, 1, 1);

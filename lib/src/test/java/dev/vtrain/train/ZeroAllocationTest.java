@@ -11,6 +11,8 @@ import dev.vtrain.nn.GptDecoder;
 import dev.vtrain.nn.Linear;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.ReLU;
+import dev.vtrain.nn.Recurrent;
+import dev.vtrain.nn.RecurrentLanguageModel;
 import dev.vtrain.nn.Sequential;
 import dev.vtrain.nn.Sigmoid;
 import dev.vtrain.nn.Tanh;
@@ -99,6 +101,24 @@ class ZeroAllocationTest {
                 Optimizer opt = new AdamW(model, 1e-3f);
                 Trainer trainer = new Trainer(model, new SequenceCrossEntropyLoss(13), opt)) {
             measure(mx, backend, trainer, 16, 8, new int[] {8, 5, 1}, 13, 16);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} language model, 2 threads")
+    @CsvSource({"LSTM", "GRU"})
+    void recurrentTrainingStepAllocatesNothing(Recurrent.Cell cell) {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (CpuBackend backend = new CpuBackend(2);
+                Model model =
+                        Model.build(
+                                new RecurrentLanguageModel(cell, 13, 8, 24, 2),
+                                Shape.of(12),
+                                8,
+                                backend,
+                                1);
+                Optimizer opt = new AdamW(model, 1e-3f);
+                Trainer trainer = new Trainer(model, new SequenceCrossEntropyLoss(13), opt)) {
+            measure(mx, backend, trainer, 12, 8, new int[] {8, 5, 1}, 13, 12);
         }
     }
 

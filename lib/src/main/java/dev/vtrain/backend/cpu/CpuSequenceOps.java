@@ -593,4 +593,21 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
         }
         return n;
     }
+
+    @Override
+    public void transposeBlocks(Tensor dst, Tensor src, int outer, int inner, int f) {
+        long bytes = (long) f * Float.BYTES;
+        MemorySegment d = dst.segment();
+        MemorySegment s = src.segment();
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                MemorySegment.copy(
+                        s,
+                        src.byteOffset() + ((long) o * inner + i) * bytes,
+                        d,
+                        dst.byteOffset() + ((long) i * outer + o) * bytes,
+                        bytes);
+            }
+        }
+    }
 }

@@ -348,4 +348,18 @@ public final class ScalarSequenceOps implements SequenceOps {
         }
         return n;
     }
+
+    @Override
+    public void transposeBlocks(Tensor dst, Tensor src, int outer, int inner, int f) {
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                for (int e = 0; e < f; e++) {
+                    set(
+                            dst,
+                            ((long) i * outer + o) * f + e,
+                            get(src, ((long) o * inner + i) * f + e));
+                }
+            }
+        }
+    }
 }

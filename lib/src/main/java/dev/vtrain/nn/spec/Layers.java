@@ -56,7 +56,7 @@ public final class Layers {
     }
 
     /** Layers that name their own parameters and are used as a model's root. */
-    static final List<String> PRESETS = List.of("gpt");
+    static final List<String> PRESETS = List.of("gpt", "rnn_lm", "lstm_lm", "gru_lm");
 
     /**
      * The {@code block} (context length) a {@code --model} string's preset declares, or 0 when it

@@ -6,6 +6,8 @@ import dev.vtrain.nn.Gelu;
 import dev.vtrain.nn.Gpt;
 import dev.vtrain.nn.LayerNorm;
 import dev.vtrain.nn.PositionalEmbedding;
+import dev.vtrain.nn.Recurrent;
+import dev.vtrain.nn.RecurrentLanguageModel;
 import dev.vtrain.nn.TransformerBlock;
 import dev.vtrain.tensor.Shape;
 import java.util.List;
@@ -25,7 +27,13 @@ final class SequenceFamilies {
                     "gelu",
                     "causal_self_attention",
                     "transformer_block",
-                    "gpt");
+                    "gpt",
+                    "rnn",
+                    "lstm",
+                    "gru",
+                    "rnn_lm",
+                    "lstm_lm",
+                    "gru_lm");
 
     private SequenceFamilies() {}
 
@@ -100,7 +108,62 @@ final class SequenceFamilies {
                                 a.bool("bias", false)),
                         a);
             }
+            case "rnn", "lstm", "gru" -> {
+                Args a =
+                        new Args(
+                                c,
+                                List.of(
+                                        "hidden_size",
+                                        "num_layers",
+                                        "bias",
+                                        "last",
+                                        "nonlinearity",
+                                        "input_size",
+                                        "batch_first"));
+                int inSize = Layers.inferred(a, "input_size", in.last(), in);
+                if (!a.bool("batch_first", true)) {
+                    throw a.error(
+                            "batch_first=False is not supported; sequences are (T, features)");
+                }
+                yield new LayerFamilies.Built(
+                        new Recurrent(
+                                cell(type, a),
+                                inSize,
+                                a.integer("hidden_size", null),
+                                a.integer("num_layers", 1),
+                                a.bool("bias", true),
+                                a.bool("last", false)),
+                        a);
+            }
+            case "rnn_lm", "lstm_lm", "gru_lm" -> {
+                Args a = new Args(c, List.of("layers", "hidden", "embd", "vocab", "nonlinearity"));
+                Integer vocab = outputs > 0 ? outputs : null;
+                int v = a.integer("vocab", vocab);
+                if (outputs > 0 && v != outputs) {
+                    throw a.error(
+                            "vocab=" + v + " but the data has " + outputs + " distinct tokens");
+                }
+                yield new LayerFamilies.Built(
+                        new RecurrentLanguageModel(
+                                cell(type.substring(0, type.length() - 3), a),
+                                v,
+                                a.integer("embd", 64),
+                                a.integer("hidden", null),
+                                a.integer("layers", 1)),
+                        a);
+            }
             default -> null;
+        };
+    }
+
+    private static Recurrent.Cell cell(String type, Args a) {
+        return switch (type) {
+            case "lstm" -> Recurrent.Cell.LSTM;
+            case "gru" -> Recurrent.Cell.GRU;
+            default ->
+                    a.word("nonlinearity", "tanh", List.of("tanh", "relu")).equals("tanh")
+                            ? Recurrent.Cell.RNN_TANH
+                            : Recurrent.Cell.RNN_RELU;
         };
     }
 }
