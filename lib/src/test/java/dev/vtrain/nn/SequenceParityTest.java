@@ -162,4 +162,59 @@ class SequenceParityTest {
             }
         }
     }
+
+    private static java.nio.file.Path resource(String name) {
+        try {
+            return java.nio.file.Path.of(
+                    SequenceParityTest.class.getResource("/fixtures/" + name).toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static float[] evalLogits(Model m, Backend b, float[] ids, int rows) {
+        try (Storage s = b.allocate(ids.length)) {
+            Tensor x = Tensor.of(s, 0, rows, ids.length / rows);
+            b.upload(ids, 0, x);
+            Tensor out = m.forward(x, false);
+            float[] logits = new float[(int) out.size()];
+            b.download(out, logits, 0);
+            return logits;
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void pyTorchStateDictLoadsStrictlyIntoVtrain() throws IOException {
+        fixture = FixtureFile.read("gpt_parity.txt");
+        // torch_gpt.safetensors: the "gpt" case's initial state_dict, saved by PyTorch without
+        // the tied lm_head.weight.
+        try (Backend b = Backends.create("cpu", 2).backend();
+                Model m = Model.build(new Gpt(13, 8, 2, 2, 16, false), Shape.of(8), 3, b, 99)) {
+            dev.vtrain.io.Pretrained.loadStrict(m, resource("torch_gpt.safetensors"));
+            near(
+                    values("gpt.logits"),
+                    evalLogits(m, b, values("gpt.x"), 3),
+                    1e-5,
+                    "PyTorch weights in vtrain");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void vtrainGptFileLoadedStrictlyByPyTorchGaveTheseLogits() throws IOException {
+        // vtrain_gpt.safetensors was written by `vtrain train --data … --model gpt(…) --save`; the
+        // fixture script loaded it into its GPT with load_state_dict(strict=True) (lm_head tied)
+        // and recorded eval logits on x.
+        Map<String, List<String>> torch = FixtureFile.read("vtrain_gpt_torch.txt");
+        dev.vtrain.io.ModelFile.Saved saved =
+                dev.vtrain.io.ModelFile.load(resource("vtrain_gpt.safetensors"));
+        assertEquals("language-model", saved.metadata().get("vtrain.task"));
+        try (Backend b = Backends.create("cpu", 1).backend();
+                Model m = saved.build(b, 2)) {
+            near(
+                    FixtureFile.floats(torch.get("logits"), 1),
+                    evalLogits(m, b, FixtureFile.floats(torch.get("x"), 1), 2),
+                    1e-5,
+                    "vtrain file in PyTorch");
+        }
+    }
 }
