@@ -79,6 +79,16 @@ final class EvalCommand implements Callable<Integer> {
         }
         ModelFile.Saved saved = ModelFile.load(options.model);
         Map<String, String> meta = saved.metadata();
+        if ("language-model".equals(meta.get("vtrain.task"))) {
+            return TextEval.run(
+                    saved,
+                    data != null ? data : meta.getOrDefault("vtrain.data", "shakespeare"),
+                    split,
+                    batchSize,
+                    backend,
+                    options.threadCount(),
+                    json);
+        }
         boolean regression = saved.classNames().isEmpty();
         String source = data != null ? data : meta.getOrDefault("vtrain.data", "digits");
         PreparedData prepared =

@@ -1,0 +1,186 @@
+package dev.vtrain.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Language models from the command line: train on a text file, generate (deterministically with a
+ * fixed seed), evaluate in bits per character; and the one-line errors for bad text and prompts.
+ */
+class TextCliTest {
+    private record Result(int code, String out, String err) {}
+
+    private static synchronized Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(
+                    code,
+                    out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static Path text(Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            sb.append("First Citizen:\nBefore we proceed any further, hear me speak.\n\n");
+        }
+        Path p = dir.resolve("corpus.txt");
+        Files.writeString(p, sb.toString(), StandardCharsets.UTF_8);
+        return p;
+    }
+
+    private static void oneLineError(Result r, String expected) {
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains(expected), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void trainGenerateAndEvaluateAGpt(@TempDir Path dir) throws Exception {
+        Path corpus = text(dir);
+        Path model = dir.resolve("gpt.safetensors");
+        Result t =
+                run(
+                        "train",
+                        "--data",
+                        corpus.toString(),
+                        "--model",
+                        "gpt(layers=1,heads=2,embd=16,block=16)",
+                        "--iters",
+                        "40",
+                        "--batch-size",
+                        "8",
+                        "--optimizer",
+                        "adamw",
+                        "--lr",
+                        "3e-3",
+                        "--warmup-iters",
+                        "5",
+                        "--lr-schedule",
+                        "cosine",
+                        "--min-lr",
+                        "1e-4",
+                        "--clip-norm",
+                        "1",
+                        "--eval-iters",
+                        "2",
+                        "--threads",
+                        "1",
+                        "--save",
+                        model.toString());
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("tokens/s"), t.out());
+        assertTrue(t.out().contains("bits per character"), t.out());
+        String[] gen = {
+            "generate",
+            "--model",
+            model.toString(),
+            "--prompt",
+            "Be",
+            "--tokens",
+            "40",
+            "--temperature",
+            "0",
+            "--seed",
+            "0"
+        };
+        Result g1 = run(gen);
+        Result g2 = run(gen);
+        assertEquals(0, g1.code(), g1.err());
+        assertEquals(g1.out(), g2.out());
+        assertTrue(g1.out().startsWith("Be"), g1.out());
+        assertEquals(
+                2 + 40,
+                g1.out().strip().codePointCount(0, g1.out().strip().length()) + trailing(g1.out()));
+        assertTrue(g1.err().contains("tokens/s"), g1.err());
+        Result sampled =
+                run("generate", "--model", model.toString(), "--tokens", "20", "--seed", "3");
+        assertEquals(0, sampled.code(), sampled.err());
+        Result e = run("eval", "--model", model.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("bits per character"), e.out());
+        oneLineError(
+                run("generate", "--model", model.toString(), "--prompt", "Zebra!"),
+                "not in the model's vocabulary");
+        assertTrue(
+                run("generate", "--model", model.toString(), "--prompt", "Zebra!")
+                        .err()
+                        .contains("'Z'"));
+    }
+
+    @Test
+    void trainAnLstmLanguageModel(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("lstm.safetensors");
+        Result t =
+                run(
+                        "train",
+                        "--data",
+                        text(dir).toString(),
+                        "--model",
+                        "lstm_lm(layers=2,hidden=16,embd=8)",
+                        "--block",
+                        "12",
+                        "--iters",
+                        "10",
+                        "--batch-size",
+                        "4",
+                        "--eval-iters",
+                        "1",
+                        "--save",
+                        model.toString());
+        assertEquals(0, t.code(), t.err());
+        oneLineError(run("generate", "--model", model.toString()), "Generation needs a GPT model");
+        assertEquals(0, run("eval", "--model", model.toString()).code());
+    }
+
+    @Test
+    void badTextGivesOneLine(@TempDir Path dir) throws Exception {
+        Path empty = dir.resolve("empty.txt");
+        Files.writeString(empty, "");
+        oneLineError(run("train", "--data", empty.toString(), "--iters", "1"), "the text is empty");
+        Path binary = dir.resolve("latin1.txt");
+        Files.write(binary, new byte[] {'a', 'b', (byte) 0xe9, 'c'});
+        oneLineError(
+                run("train", "--data", binary.toString(), "--iters", "1"),
+                "expected UTF-8 text but found an invalid byte sequence at byte 2");
+        Path shortText = dir.resolve("short.txt");
+        Files.writeString(shortText, "to be or not");
+        oneLineError(
+                run("train", "--data", shortText.toString(), "--iters", "1"),
+                "fewer than the block of 64 plus one");
+        oneLineError(
+                run(
+                        "train",
+                        "--data",
+                        text(dir).toString(),
+                        "--model",
+                        "gpt(layers=1,heads=1,embd=8,block=16)",
+                        "--block",
+                        "32"),
+                "--block 32 is larger than the model's context (block=16)");
+        oneLineError(run("train", "--data", dir.resolve("missing.txt").toString()), "no such file");
+        oneLineError(
+                run("train", "--data", text(dir).toString(), "--epochs", "3"),
+                "--epochs does not apply to text training");
+    }
+}
