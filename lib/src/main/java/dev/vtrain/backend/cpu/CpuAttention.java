@@ -150,7 +150,28 @@ final class CpuAttention implements Parallel.Body {
      * below {@code n} (lanes past n hold what the padding gives; callers mask them).
      */
     private void scores(float[] a, int aOff, float[] bt, float[] out, int n, float s) {
-        for (int j = 0; j < n; j += L) {
+        int j = 0;
+        // Four (then one) independent accumulator chains over keys: the e loop is latency-bound
+        // with one.
+        for (; j + 3 * L < n; j += 4 * L) {
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = FloatVector.zero(S);
+            FloatVector s2 = FloatVector.zero(S);
+            FloatVector s3 = FloatVector.zero(S);
+            for (int e = 0; e < dim; e++) {
+                FloatVector q = FloatVector.broadcast(S, a[aOff + e]);
+                int row = e * tp + j;
+                s0 = FloatVector.fromArray(S, bt, row).fma(q, s0);
+                s1 = FloatVector.fromArray(S, bt, row + L).fma(q, s1);
+                s2 = FloatVector.fromArray(S, bt, row + 2 * L).fma(q, s2);
+                s3 = FloatVector.fromArray(S, bt, row + 3 * L).fma(q, s3);
+            }
+            s0.mul(s).intoArray(out, j);
+            s1.mul(s).intoArray(out, j + L);
+            s2.mul(s).intoArray(out, j + 2 * L);
+            s3.mul(s).intoArray(out, j + 3 * L);
+        }
+        for (; j < n; j += L) {
             FloatVector sum = FloatVector.zero(S);
             for (int e = 0; e < dim; e++) {
                 sum =
@@ -185,16 +206,29 @@ final class CpuAttention implements Parallel.Body {
         }
     }
 
-    /** Overwrites {@code o[0, dp)} with {@code Σ_{j < n} p[j] · va[j]} (rows of dp). */
+    /**
+     * Overwrites {@code o[0, dp)} with {@code Σ_{j < n} p[j] · va[j]} (rows of dp): even and odd j
+     * in separate accumulators, added at the end.
+     */
     private void weightedSum(float[] p, int n, float[] va, float[] o) {
         for (int e = 0; e < dp; e += L) {
-            FloatVector sum = FloatVector.zero(S);
-            for (int j = 0; j < n; j++) {
-                sum =
+            FloatVector even = FloatVector.zero(S);
+            FloatVector odd = FloatVector.zero(S);
+            int j = 0;
+            for (; j + 1 < n; j += 2) {
+                even =
                         FloatVector.fromArray(S, va, j * dp + e)
-                                .fma(FloatVector.broadcast(S, p[j]), sum);
+                                .fma(FloatVector.broadcast(S, p[j]), even);
+                odd =
+                        FloatVector.fromArray(S, va, (j + 1) * dp + e)
+                                .fma(FloatVector.broadcast(S, p[j + 1]), odd);
             }
-            sum.intoArray(o, e);
+            if (j < n) {
+                even =
+                        FloatVector.fromArray(S, va, j * dp + e)
+                                .fma(FloatVector.broadcast(S, p[j]), even);
+            }
+            even.add(odd).intoArray(o, e);
         }
     }
 
@@ -263,7 +297,35 @@ final class CpuAttention implements Parallel.Body {
         // dq[i] = Σ_{j ≤ i} dS[i, j] k[j]; dk[j] = Σ_{i ≥ j} dS[i, j] q[i]; dv[j] = Σ_{i ≥ j}
         // P[i, j] dy[i]: each output row accumulates in registers and is written once.
         for (int r = 0; r < length; r++) {
-            for (int e = 0; e < dp; e += L) {
+            int e = 0;
+            for (; e + L < dp; e += 2 * L) {
+                FloatVector q0 = FloatVector.zero(S);
+                FloatVector q1 = FloatVector.zero(S);
+                for (int j = 0; j <= r; j++) {
+                    FloatVector d = FloatVector.broadcast(S, ds[r * tp + j]);
+                    q0 = FloatVector.fromArray(S, ka, j * dp + e).fma(d, q0);
+                    q1 = FloatVector.fromArray(S, ka, j * dp + e + L).fma(d, q1);
+                }
+                FloatVector k0 = FloatVector.zero(S);
+                FloatVector k1 = FloatVector.zero(S);
+                FloatVector v0 = FloatVector.zero(S);
+                FloatVector v1 = FloatVector.zero(S);
+                for (int i = r; i < length; i++) {
+                    FloatVector d = FloatVector.broadcast(S, ds[i * tp + r]);
+                    FloatVector pr = FloatVector.broadcast(S, pAll[i * tp + r]);
+                    k0 = FloatVector.fromArray(S, qa, i * dp + e).fma(d, k0);
+                    k1 = FloatVector.fromArray(S, qa, i * dp + e + L).fma(d, k1);
+                    v0 = FloatVector.fromArray(S, dya, i * dp + e).fma(pr, v0);
+                    v1 = FloatVector.fromArray(S, dya, i * dp + e + L).fma(pr, v1);
+                }
+                q0.intoArray(out, e);
+                q1.intoArray(out, e + L);
+                k0.intoArray(out, dp + e);
+                k1.intoArray(out, dp + e + L);
+                v0.intoArray(out, 2 * dp + e);
+                v1.intoArray(out, 2 * dp + e + L);
+            }
+            for (; e < dp; e += L) {
                 FloatVector sq = FloatVector.zero(S);
                 for (int j = 0; j <= r; j++) {
                     sq =

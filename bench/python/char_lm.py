@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """nanoGPT's CPU "baby GPT" recipe on Tiny Shakespeare in PyTorch, the peer of
-`vtrain train --data shakespeare --model "gpt(layers=4,heads=4,embd=128,block=64)" ...`.
+`vtrain train --data shakespeare --model "gpt(layers=4,heads=4,embd=128,block=64)" ...`
+(and with --model lstm, of `--model "lstm_lm(layers=2,hidden=256,embd=64)"`).
 
-    OMP_NUM_THREADS=1 /usr/bin/python3 bench/python/char_gpt.py [--iters 2000] [--threads 1]
+    OMP_NUM_THREADS=1 /usr/bin/python3 bench/python/char_lm.py [--model gpt|lstm] [--iters 2000] [--threads 1]
 
 Same recipe as the vtrain command in bench/README.md: character vocabulary (sorted distinct
 characters), first 90% train / last 10% validation, random windows of 64, batch 12, GPT of 4 layers,
@@ -25,11 +26,12 @@ from torch.nn import functional as F
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "tools", "fixtures"))
-from make_sequence_fixtures import GPT  # noqa: E402
+from make_sequence_fixtures import GPT, RecurrentLM  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=["gpt", "lstm"], default="gpt")
     ap.add_argument("--iters", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-iters", type=int, default=200)
@@ -59,7 +61,10 @@ def main():
         r = min(1.0, (it - warmup) / max(1, a.iters - warmup))
         return min_lr + 0.5 * (1 + math.cos(math.pi * r)) * (lr - min_lr)
 
-    model = GPT(len(chars), block, 4, 4, 128, False)
+    if a.model == "gpt":
+        model = GPT(len(chars), block, 4, 4, 128, False)
+    else:
+        model = RecurrentLM("lstm", len(chars), 64, 256, 2)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     other = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": other, "weight_decay": 0.0}],
@@ -93,7 +98,7 @@ def main():
                 x, y = get_batch(d)
                 ls.append(F.cross_entropy(model(x).view(-1, len(chars)), y.view(-1)).item())
             print(f"{name} loss {sum(ls) / len(ls):.4f} on {a.eval_iters} batches")
-        if a.generate:
+        if a.generate and a.model == "gpt":
             idx = torch.tensor([[stoi[c] for c in "ROMEO:"]])
             t0 = time.perf_counter()
             for _ in range(a.generate):
