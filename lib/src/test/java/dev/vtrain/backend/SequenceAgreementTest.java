@@ -264,8 +264,8 @@ class SequenceAgreementTest {
             b.sequence().causalAttentionBackward(dqkv2, dy, qkv, p2, sequences, length, heads);
             near(dqkv, dqkv2, 5e-5, what + " dqkv");
         }
-        // The cached single-query form gives each row of the full pass (last sequence): within
-        // rounding on the reference, bit for bit on the CPU (the same arithmetic).
+        // The cached single-query form gives each row of the full pass (last sequence), within
+        // rounding (its scores are dot products over the key rows, not a transposed product).
         float[] all = read(qkv);
         int base = (sequences - 1) * length;
         Storage last = REF.allocate((long) length * 3 * c);
@@ -299,13 +299,11 @@ class SequenceAgreementTest {
                     float want = expected[(base + i) * c + e];
                     assertEquals(
                             want, got[e], 2e-5 * (1 + Math.abs(want)), what + " cached row " + i);
-                    if (b == CPU[0]) {
-                        assertEquals(
-                                cpuExpected[(base + i) * c + e],
-                                got[e],
-                                0f,
-                                what + " cached row " + i + " (cpu, exact)");
-                    }
+                    assertEquals(
+                            cpuExpected[(base + i) * c + e],
+                            got[e],
+                            2e-5 * (1 + Math.abs(want)),
+                            what + " cached row " + i + " against the cpu pass");
                 }
             }
         }

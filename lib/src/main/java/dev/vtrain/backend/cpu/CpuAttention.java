@@ -3,6 +3,7 @@ package dev.vtrain.backend.cpu;
 import dev.vtrain.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -19,6 +20,7 @@ final class CpuAttention implements Parallel.Body {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder O = ByteOrder.nativeOrder();
 
     private final Parallel parallel;
     private final float[][] q;
@@ -356,24 +358,40 @@ final class CpuAttention implements Parallel.Body {
     }
 
     /**
-     * One query over a cache (see {@code SequenceOps#attendCached}), on the calling thread: the
-     * same score, softmax and weighted-sum arithmetic as a row of the training pass.
+     * One query over a cache (see {@code SequenceOps#attendCached}), on the calling thread: each
+     * score is a dot product of the query with a cached key row (no transposed copy), then the
+     * softmax and weighted sum of a row of the training pass.
      */
     void cached(Tensor out, Tensor scores, Tensor cache, int n, int heads) {
         int c = cache.cols() / 3;
         bind(cache, n, heads);
-        float[] kta = kt[0];
         float[] va = v[0];
         float[] qa = q[0];
         float[] p = row[0];
         float[] o = acc[0];
         MemorySegment cs = cache.segment();
-        long qOff = cache.byteOffset() + (long) (n - 1) * 3 * c * Float.BYTES;
+        long rowBytes = 3L * c * Float.BYTES;
+        long qOff = cache.byteOffset() + (n - 1) * rowBytes;
+        int vec = dim - dim % L;
         for (int h = 0; h < heads; h++) {
-            load(cache, 0, c + h * dim, k[0], kta);
             load(cache, 0, 2 * c + h * dim, va, null);
             MemorySegment.copy(cs, F, qOff + (long) h * dim * Float.BYTES, qa, 0, dim);
-            scores(qa, 0, kta, p, n, scale);
+            long kOff = cache.byteOffset() + ((long) c + (long) h * dim) * Float.BYTES;
+            for (int j = 0; j < n; j++) {
+                long at = kOff + j * rowBytes;
+                FloatVector sum = FloatVector.zero(S);
+                int e = 0;
+                for (; e < vec; e += L) {
+                    sum =
+                            FloatVector.fromMemorySegment(S, cs, at + (long) e * Float.BYTES, O)
+                                    .fma(FloatVector.fromArray(S, qa, e), sum);
+                }
+                float dot = sum.reduceLanes(VectorOperators.ADD);
+                for (; e < dim; e++) {
+                    dot += qa[e] * cs.get(F, at + (long) e * Float.BYTES);
+                }
+                p[j] = dot * scale;
+            }
             softmax(p, n);
             MemorySegment.copy(
                     p, 0, scores.segment(), F, scores.byteOffset() + (long) h * n * Float.BYTES, n);

@@ -18,8 +18,7 @@ final class Gemv implements Parallel.Body {
     private static final int L = S.length();
     private static final ByteOrder O = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final int ROWS_PER_TASK = 64;
-    private static final long PARALLEL_WORK = 1 << 16;
+    private static final long PARALLEL_WORK = 1 << 14;
 
     private final Parallel parallel;
     private MemorySegment out;
@@ -32,6 +31,7 @@ final class Gemv implements Parallel.Body {
     private long biasOff;
     private int n;
     private int k;
+    private int rowsPerTask;
 
     Gemv(Parallel parallel) {
         this.parallel = parallel;
@@ -58,11 +58,15 @@ final class Gemv implements Parallel.Body {
         this.biasOff = biasOff;
         this.n = n;
         this.k = k;
-        int tasks = (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-        if ((long) n * k < PARALLEL_WORK || tasks == 1) {
-            for (int t = 0; t < tasks; t++) {
-                run(t, 0);
-            }
+        // One contiguous block of rows per thread: the caller claims the first task and the
+        // spinning worker the next, so each core streams (and keeps in its cache) the same part of
+        // the weights token after token.
+        int threads = (long) n * k < PARALLEL_WORK ? 1 : parallel.threads();
+        rowsPerTask = (n + threads - 1) / threads;
+        rowsPerTask = (rowsPerTask + 3) / 4 * 4;
+        int tasks = (n + rowsPerTask - 1) / rowsPerTask;
+        if (tasks == 1) {
+            run(0, 0);
         } else {
             parallel.forEach(tasks, this);
         }
@@ -70,8 +74,8 @@ final class Gemv implements Parallel.Body {
 
     @Override
     public void run(int task, int worker) {
-        int j0 = task * ROWS_PER_TASK;
-        int j1 = Math.min(n, j0 + ROWS_PER_TASK);
+        int j0 = task * rowsPerTask;
+        int j1 = Math.min(n, j0 + rowsPerTask);
         long rowBytes = (long) k * Float.BYTES;
         int vec = k - k % L;
         int j = j0;
