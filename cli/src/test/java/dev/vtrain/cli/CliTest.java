@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vtrain.io.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,32 +14,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The command line end to end, in-process: exit codes, one-line errors, report, save and eval. */
 class CliTest {
-    private record Result(int code, String out, String err) {}
-
-    private static synchronized Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(
-                    code,
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun.Result run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
     void trainWritesReportAndModelThatEvalReproduces(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("r.json");
         Path model = dir.resolve("m.safetensors");
-        Result r =
+        CliRun.Result r =
                 run(
                         "train",
                         "--epochs",
@@ -62,7 +42,7 @@ class CliTest {
                 json.containsKey("environment")
                         && json.containsKey("training_seconds")
                         && json.containsKey("config"));
-        Result e = run("eval", "--model", model.toString(), "--threads", "1", "--json");
+        CliRun.Result e = run("eval", "--model", model.toString(), "--threads", "1", "--json");
         assertEquals(0, e.code(), e.err());
         Map<?, ?> evaluated = (Map<?, ?>) Json.parse(e.out());
         assertEquals(
@@ -71,7 +51,7 @@ class CliTest {
                 1e-12,
                 "eval reproduces training's figure");
         assertEquals(10, ((List<?>) evaluated.get("confusion_matrix")).size());
-        Result tables = run("eval", "--model", model.toString(), "--threads", "1");
+        CliRun.Result tables = run("eval", "--model", model.toString(), "--threads", "1");
         assertTrue(
                 tables.out().contains("macro avg") && tables.out().contains("confusion matrix"),
                 tables.out());
@@ -80,7 +60,7 @@ class CliTest {
     @Test
     @SuppressWarnings("unchecked")
     void benchPrintsJsonWithEveryFigure() {
-        Result r = run("bench", "--json", "--threads", "1", "--seconds", "0.05");
+        CliRun.Result r = run("bench", "--json", "--threads", "1", "--seconds", "0.05");
         assertEquals(0, r.code(), r.err());
         Map<String, Object> out = (Map<String, Object>) Json.parse(r.out());
         List<Map<String, Object>> gemm = (List<Map<String, Object>>) out.get("gemm");
@@ -100,7 +80,7 @@ class CliTest {
 
     @Test
     void badFlagsGiveOneLineAndExitTwo() {
-        Result r = run("train", "--epochs", "many");
+        CliRun.Result r = run("train", "--epochs", "many");
         assertEquals(2, r.code());
         assertTrue(
                 r.err()
@@ -117,7 +97,7 @@ class CliTest {
                 run("train", "--hidden", "12,x").err().strip());
         Path csv = dir.resolve("bad.csv");
         Files.writeString(csv, "a,b,label\n1,2,x\n3,oops,y\n");
-        Result r = run("train", "--data", csv.toString());
+        CliRun.Result r = run("train", "--data", csv.toString());
         assertEquals(1, r.code());
         assertEquals(
                 "vtrain: " + csv + ":3: column 'b': expected a number but found 'oops'",
@@ -129,7 +109,7 @@ class CliTest {
 
     @Test
     void infoNamesTheBackendAndWhy() {
-        Result r = run("info");
+        CliRun.Result r = run("info");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("Backend:  cpu") && r.out().contains("Why:"), r.out());
     }
@@ -152,7 +132,7 @@ class CliTest {
         Files.writeString(csv, sb.toString());
         Path report = dir.resolve("r.json");
         Path model = dir.resolve("m.safetensors");
-        Result r =
+        CliRun.Result r =
                 run(
                         "train",
                         "--data",
@@ -176,7 +156,7 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         Map<?, ?> test = (Map<?, ?>) ((Map<?, ?>) Json.parse(Files.readString(report))).get("test");
         assertTrue(((Number) test.get("r2")).doubleValue() > 0.99, "R² " + test);
-        Result e = run("eval", "--model", model.toString(), "--json");
+        CliRun.Result e = run("eval", "--model", model.toString(), "--json");
         assertEquals(0, e.code(), e.err());
         assertTrue(((Map<?, ?>) Json.parse(e.out())).containsKey("mae"));
     }
@@ -214,7 +194,7 @@ class CliTest {
 
     @Test
     void helpListsEveryToolkitFlagWithDefaults() {
-        Result r = run("train", "--help");
+        CliRun.Result r = run("train", "--help");
         for (String flag :
                 new String[] {
                     "--optimizer",
@@ -253,7 +233,7 @@ class CliTest {
     void checkpointResumeAndPredict(@TempDir Path dir) throws Exception {
         Path ck = dir.resolve("ck");
         Path model = dir.resolve("m.safetensors");
-        Result r =
+        CliRun.Result r =
                 run(
                         "train",
                         "--epochs",
@@ -269,12 +249,12 @@ class CliTest {
                 2,
                 dev.vtrain.io.Checkpoints.list(ck).size(),
                 "the newest two checkpoints are kept");
-        Result extra = run("train", "--resume", ck.toString(), "--epochs", "5");
+        CliRun.Result extra = run("train", "--resume", ck.toString(), "--epochs", "5");
         assertEquals(1, extra.code());
         assertTrue(
                 extra.err().contains("--resume takes the configuration saved in the checkpoint"),
                 extra.err());
-        Result resumed = run("train", "--resume", ck.toString());
+        CliRun.Result resumed = run("train", "--resume", ck.toString());
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(
                 resumed.out().contains("resumed at epoch 4, batch 0")
@@ -284,7 +264,7 @@ class CliTest {
         byte[] bytes = Files.readAllBytes(last);
         bytes[bytes.length - 3] ^= 1;
         Files.write(last, bytes);
-        Result corrupt = run("train", "--resume", ck.toString());
+        CliRun.Result corrupt = run("train", "--resume", ck.toString());
         assertEquals(1, corrupt.code());
         assertEquals(1, corrupt.err().strip().lines().count(), corrupt.err());
         assertTrue(corrupt.err().contains("checksum mismatch"), corrupt.err());
@@ -303,7 +283,7 @@ class CliTest {
         }
         Files.writeString(csv, sb.toString());
         Path out = dir.resolve("pred.csv");
-        Result pr =
+        CliRun.Result pr =
                 run(
                         "predict",
                         "--model",
@@ -324,7 +304,7 @@ class CliTest {
 
         Path init = dir.resolve("bad.safetensors");
         Files.write(init, new byte[] {9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
-        Result bad = run("train", "--init-from", init.toString(), "--epochs", "1");
+        CliRun.Result bad = run("train", "--init-from", init.toString(), "--epochs", "1");
         assertEquals(1, bad.code());
         assertEquals(1, bad.err().strip().lines().count(), bad.err());
     }
@@ -333,7 +313,7 @@ class CliTest {
     void convNetFromAModelSpecTrainsSavesAndEvaluates(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("cnn.safetensors");
         Path report = dir.resolve("r.json");
-        Result r =
+        CliRun.Result r =
                 run(
                         "train",
                         "--model",
@@ -357,7 +337,7 @@ class CliTest {
         Map<?, ?> json = (Map<?, ?>) Json.parse(Files.readString(report));
         double acc = ((Number) json.get("test_accuracy")).doubleValue();
         assertTrue(acc > 0.85, "test accuracy " + acc);
-        Result e = run("eval", "--model", model.toString(), "--threads", "1", "--json");
+        CliRun.Result e = run("eval", "--model", model.toString(), "--threads", "1", "--json");
         assertEquals(0, e.code(), e.err());
         double evalAcc = ((Number) ((Map<?, ?>) Json.parse(e.out())).get("accuracy")).doubleValue();
         assertEquals(acc, evalAcc, 1e-9, "eval of the saved conv net reproduces the test accuracy");
@@ -365,7 +345,7 @@ class CliTest {
 
     @Test
     void badModelSpecsGiveOneLineNamingPositionOrLayerAndShapesAndExitOne() {
-        Result bad =
+        CliRun.Result bad =
                 run("train", "--model", "conv2d(8,3,padding=1),relu,linear(10", "--epochs", "1");
         assertEquals(1, bad.code(), bad.out());
         assertTrue(!bad.out().contains("data:"), "the spec is checked before the data is read");
@@ -374,18 +354,18 @@ class CliTest {
                         && bad.err().contains("position 37")
                         && bad.err().contains("expected"),
                 bad.err());
-        Result shape = run("train", "--model", "conv2d(8,3),linear(10)", "--epochs", "1");
+        CliRun.Result shape = run("train", "--model", "conv2d(8,3),linear(10)", "--epochs", "1");
         assertEquals(1, shape.code(), shape.out());
         assertTrue(
                 shape.err().contains("Linear(in_features=6")
                         && shape.err().contains("(8, 6, 6)")
                         && shape.err().contains("flatten"),
                 shape.err());
-        Result mixed =
+        CliRun.Result mixed =
                 run("train", "--model", "flatten,linear(10)", "--hidden", "64", "--epochs", "1");
         assertEquals(1, mixed.code(), mixed.out());
         assertTrue(mixed.err().contains("--hidden describes an MLP"), mixed.err());
-        Result shapeFlag =
+        CliRun.Result shapeFlag =
                 run(
                         "train",
                         "--model",
@@ -399,10 +379,10 @@ class CliTest {
                 shapeFlag.err().contains("--input-shape (2, 4, 4) has 32 elements")
                         && shapeFlag.err().contains("64 features"),
                 shapeFlag.err());
-        Result shapeMlp = run("train", "--input-shape", "1,8,8", "--epochs", "1");
+        CliRun.Result shapeMlp = run("train", "--input-shape", "1,8,8", "--epochs", "1");
         assertEquals(1, shapeMlp.code(), shapeMlp.out());
         assertTrue(shapeMlp.err().contains("--input-shape needs --model"), shapeMlp.err());
-        Result outputs = run("train", "--model", "flatten,linear(7)", "--epochs", "1");
+        CliRun.Result outputs = run("train", "--model", "flatten,linear(7)", "--epochs", "1");
         assertEquals(1, outputs.code(), outputs.out());
         assertTrue(outputs.err().contains("needs (10,) outputs"), outputs.err());
     }

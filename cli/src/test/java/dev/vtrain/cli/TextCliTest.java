@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,25 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * fixed seed), evaluate in bits per character; and the one-line errors for bad text and prompts.
  */
 class TextCliTest {
-    private record Result(int code, String out, String err) {}
-
-    private static synchronized Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(
-                    code,
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun.Result run(String... args) {
+        return CliRun.run(args);
     }
 
     private static Path text(Path dir) throws Exception {
@@ -48,7 +29,7 @@ class TextCliTest {
         return p;
     }
 
-    private static void oneLineError(Result r, String expected) {
+    private static void oneLineError(CliRun.Result r, String expected) {
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains(expected), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -59,7 +40,7 @@ class TextCliTest {
     void trainGenerateAndEvaluateAGpt(@TempDir Path dir) throws Exception {
         Path corpus = text(dir);
         Path model = dir.resolve("gpt.safetensors");
-        Result t =
+        CliRun.Result t =
                 run(
                         "train",
                         "--data",
@@ -104,18 +85,18 @@ class TextCliTest {
             "--seed",
             "0"
         };
-        Result g1 = run(gen);
-        Result g2 = run(gen);
+        CliRun.Result g1 = run(gen);
+        CliRun.Result g2 = run(gen);
         assertEquals(0, g1.code(), g1.err());
         assertEquals(g1.out(), g2.out());
         assertTrue(g1.out().startsWith("Be"), g1.out());
         String body = g1.out().substring(0, g1.out().length() - 1);
         assertEquals(2 + 40, body.codePointCount(0, body.length()), "prompt and 40 characters");
         assertTrue(g1.err().contains("tokens/s"), g1.err());
-        Result sampled =
+        CliRun.Result sampled =
                 run("generate", "--model", model.toString(), "--tokens", "20", "--seed", "3");
         assertEquals(0, sampled.code(), sampled.err());
-        Result e = run("eval", "--model", model.toString());
+        CliRun.Result e = run("eval", "--model", model.toString());
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("bits per character"), e.out());
         oneLineError(
@@ -130,7 +111,7 @@ class TextCliTest {
     @Test
     void trainAnLstmLanguageModel(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("lstm.safetensors");
-        Result t =
+        CliRun.Result t =
                 run(
                         "train",
                         "--data",

@@ -2,11 +2,9 @@ package dev.vtrain.backend;
 
 import dev.vtrain.backend.cpu.CpuBackend;
 import dev.vtrain.backend.scalar.ScalarBackend;
-import dev.vtrain.tensor.Storage;
 import dev.vtrain.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
@@ -26,11 +24,11 @@ class ConvAgreementTest {
     private static final int L = CpuBackend.lanes();
     private static final ScalarBackend REF = new ScalarBackend();
     private static final CpuBackend[] CPU = {new CpuBackend(1), new CpuBackend(2)};
-    private static final List<Storage> STORAGES = new ArrayList<>();
+    private static final AgreementTensors T = new AgreementTensors();
 
     @AfterAll
     static void close() {
-        STORAGES.forEach(Storage::close);
+        T.close();
         for (CpuBackend b : CPU) {
             b.close();
         }
@@ -53,46 +51,19 @@ class ConvAgreementTest {
     }
 
     private static Tensor tensor(int rows, int cols) {
-        Storage s = REF.allocate((long) rows * cols);
-        STORAGES.add(s);
-        return Tensor.of(s, 0, rows, cols);
+        return T.tensor(rows, cols);
     }
 
     private static Tensor random(int rows, int cols, long seed) {
-        Tensor t = tensor(rows, cols);
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] v = new float[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (r.nextDouble() * 4 - 2);
-        }
-        REF.upload(v, 0, t);
-        return t;
-    }
-
-    private static float[] read(Tensor t) {
-        float[] v = new float[(int) t.size()];
-        REF.download(t, v, 0);
-        return v;
+        return T.random(rows, cols, seed, 2);
     }
 
     private static void same(Tensor expected, Tensor actual, String what) {
-        float[] e = read(expected);
-        float[] a = read(actual);
-        for (int i = 0; i < e.length; i++) {
-            if (Float.floatToIntBits(e[i]) != Float.floatToIntBits(a[i])) {
-                throw new AssertionError(what + "[" + i + "]: reference " + e[i] + ", cpu " + a[i]);
-            }
-        }
+        T.same(expected, actual, what);
     }
 
     private static void near(Tensor expected, Tensor actual, double tol, String what) {
-        float[] e = read(expected);
-        float[] a = read(actual);
-        for (int i = 0; i < e.length; i++) {
-            if (Math.abs(e[i] - a[i]) > tol * (1 + Math.abs(e[i]))) {
-                throw new AssertionError(what + "[" + i + "]: reference " + e[i] + ", cpu " + a[i]);
-            }
-        }
+        T.near(expected, actual, tol, what);
     }
 
     @ParameterizedTest

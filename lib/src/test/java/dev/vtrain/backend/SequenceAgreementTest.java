@@ -31,31 +31,22 @@ class SequenceAgreementTest {
     private static final int L = CpuBackend.lanes();
     private static final ScalarBackend REF = new ScalarBackend();
     private static final CpuBackend[] CPU = {new CpuBackend(1), new CpuBackend(2)};
-    private static final List<Storage> STORAGES = new ArrayList<>();
+    private static final AgreementTensors T = new AgreementTensors();
 
     @AfterAll
     static void close() {
-        STORAGES.forEach(Storage::close);
+        T.close();
         for (CpuBackend b : CPU) {
             b.close();
         }
     }
 
     private static Tensor tensor(int rows, int cols) {
-        Storage s = REF.allocate((long) rows * cols);
-        STORAGES.add(s);
-        return Tensor.of(s, 0, rows, cols);
+        return T.tensor(rows, cols);
     }
 
     private static Tensor random(int rows, int cols, long seed, double range) {
-        Tensor t = tensor(rows, cols);
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] v = new float[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) ((r.nextDouble() * 2 - 1) * range);
-        }
-        REF.upload(v, 0, t);
-        return t;
+        return T.random(rows, cols, seed, range);
     }
 
     private static Tensor ids(int n, int vocab, long seed) {
@@ -65,24 +56,16 @@ class SequenceAgreementTest {
         for (int i = 0; i < n; i++) {
             v[i] = r.nextInt(vocab);
         }
-        REF.upload(v, 0, t);
+        T.write(v, t);
         return t;
     }
 
     private static float[] read(Tensor t) {
-        float[] v = new float[(int) t.size()];
-        REF.download(t, v, 0);
-        return v;
+        return T.read(t);
     }
 
     private static void near(Tensor expected, Tensor actual, double tol, String what) {
-        float[] e = read(expected);
-        float[] a = read(actual);
-        for (int i = 0; i < e.length; i++) {
-            if (!(Math.abs(e[i] - a[i]) <= tol * (1 + Math.abs(e[i])))) {
-                throw new AssertionError(what + "[" + i + "]: reference " + e[i] + ", cpu " + a[i]);
-            }
-        }
+        T.near(expected, actual, tol, what);
     }
 
     static IntStream widths() {
@@ -268,8 +251,8 @@ class SequenceAgreementTest {
         // rounding (its scores are dot products over the key rows, not a transposed product).
         float[] all = read(qkv);
         int base = (sequences - 1) * length;
-        Storage last = REF.allocate((long) length * 3 * c);
-        STORAGES.add(last);
+        Tensor lastRows = tensor(length, 3 * c);
+        Storage last = lastRows.storage();
         float[] rowsOfLast = new float[length * 3 * c];
         System.arraycopy(all, base * 3 * c, rowsOfLast, 0, rowsOfLast.length);
         REF.upload(rowsOfLast, 0, Tensor.of(last, 0, length, 3 * c));

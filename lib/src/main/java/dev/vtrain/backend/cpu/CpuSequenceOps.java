@@ -47,6 +47,7 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
     private final CpuBackend backend;
     private final CpuAttention attention;
     private final float[][] buffers;
+    private final float[][] gates;
     private Kind kind;
     private Tensor a;
     private Tensor b;
@@ -67,6 +68,7 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
         this.backend = backend;
         this.attention = new CpuAttention(parallel);
         this.buffers = new float[parallel.threads()][CHUNK];
+        this.gates = new float[parallel.threads()][CHUNK];
     }
 
     private static float get(Tensor t, long i) {
@@ -258,9 +260,9 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
                 long start = (long) task * ELEMENTS_PER_TASK;
                 long n = Math.min(a.size() - start, ELEMENTS_PER_TASK);
                 if (kind == Kind.GELU) {
-                    geluRange(start, n, buffers[worker]);
+                    geluRange(start, n, buffers[worker], gates[worker]);
                 } else {
-                    geluBackwardRange(start, n, buffers[worker]);
+                    geluBackwardRange(start, n, buffers[worker], gates[worker]);
                 }
             }
         }
@@ -435,96 +437,92 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
         VectorMath.expInPlace(buf, 0, padded);
     }
 
-    private void geluRange(long start, long n, float[] buf) {
+    /**
+     * Overwrites {@code phi[0, m)} with the gate GELU multiplies x by — {@code Φ(x)} exact, {@code
+     * (1 + tanh u) / 2} with the tanh form — from x and {@code e = exp(…)} of {@link #exponent}.
+     */
+    private void gate(MemorySegment xs, long xo, int m, float[] e, float[] phi) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int vec = m - m % L;
+        int i = 0;
+        for (; i < vec; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, xo + (long) i * Float.BYTES, O);
+            FloatVector ev = FloatVector.fromArray(S, e, i);
+            FloatVector g;
+            if (tanh) {
+                // tanh|u| = 1 - 2 / (e^2|u| + 1), signed as u (as x).
+                g = one.sub(FloatVector.broadcast(S, 2f).div(ev.add(one)));
+            } else {
+                FloatVector z = x.abs().mul(SQRT_HALF);
+                FloatVector t = one.div(z.fma(FloatVector.broadcast(S, P), one));
+                FloatVector poly =
+                        FloatVector.broadcast(S, A5)
+                                .fma(t, FloatVector.broadcast(S, A4))
+                                .fma(t, FloatVector.broadcast(S, A3))
+                                .fma(t, FloatVector.broadcast(S, A2))
+                                .fma(t, FloatVector.broadcast(S, A1))
+                                .mul(t);
+                g = one.sub(poly.mul(ev));
+            }
+            g = g.blend(g.neg(), x.compare(VectorOperators.LT, 0f));
+            g.add(1f).mul(0.5f).intoArray(phi, i);
+        }
+        for (; i < m; i++) {
+            float x = xs.get(F, xo + (long) i * Float.BYTES);
+            float g = tanh ? 1f - 2f / (e[i] + 1f) : erfPositive(Math.abs(x) * SQRT_HALF, e[i]);
+            phi[i] = 0.5f * (1f + (x < 0 ? -g : g));
+        }
+    }
+
+    private void geluRange(long start, long n, float[] e, float[] phi) {
         MemorySegment xs = a.segment();
         MemorySegment ys = b.segment();
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (long c = 0; c < n; c += CHUNK) {
             int m = (int) Math.min(CHUNK, n - c);
             long xo = a.byteOffset() + (start + c) * Float.BYTES;
             long yo = b.byteOffset() + (start + c) * Float.BYTES;
-            exponent(xs, xo, m, buf);
+            exponent(xs, xo, m, e);
+            gate(xs, xo, m, e, phi);
             int vec = m - m % L;
             int i = 0;
             for (; i < vec; i += L) {
                 long off = (long) i * Float.BYTES;
-                FloatVector x = FloatVector.fromMemorySegment(S, xs, xo + off, O);
-                FloatVector e = FloatVector.fromArray(S, buf, i);
-                FloatVector y;
-                if (tanh) {
-                    // tanh|u| = 1 - 2 / (e^2|u| + 1), signed as u (as x).
-                    FloatVector th = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));
-                    th = th.blend(th.neg(), x.compare(VectorOperators.LT, 0f));
-                    y = th.add(1f).mul(x).mul(0.5f);
-                } else {
-                    FloatVector z = x.abs().mul(SQRT_HALF);
-                    FloatVector t = one.div(z.fma(FloatVector.broadcast(S, P), one));
-                    FloatVector poly =
-                            FloatVector.broadcast(S, A5)
-                                    .fma(t, FloatVector.broadcast(S, A4))
-                                    .fma(t, FloatVector.broadcast(S, A3))
-                                    .fma(t, FloatVector.broadcast(S, A2))
-                                    .fma(t, FloatVector.broadcast(S, A1))
-                                    .mul(t);
-                    FloatVector erf = one.sub(poly.mul(e));
-                    erf = erf.blend(erf.neg(), x.compare(VectorOperators.LT, 0f));
-                    y = erf.add(1f).mul(x).mul(0.5f);
-                }
-                y.intoMemorySegment(ys, yo + off, O);
+                FloatVector.fromMemorySegment(S, xs, xo + off, O)
+                        .mul(FloatVector.fromArray(S, phi, i))
+                        .intoMemorySegment(ys, yo + off, O);
             }
             for (; i < m; i++) {
                 long off = (long) i * Float.BYTES;
-                float x = xs.get(F, xo + off);
-                float e = buf[i];
-                float y;
-                if (tanh) {
-                    float th = 1f - 2f / (e + 1f);
-                    y = 0.5f * x * (1f + (x < 0 ? -th : th));
-                } else {
-                    float erf = erfPositive(Math.abs(x) * SQRT_HALF, e);
-                    y = 0.5f * x * (1f + (x < 0 ? -erf : erf));
-                }
-                ys.set(F, yo + off, y);
+                ys.set(F, yo + off, xs.get(F, xo + off) * phi[i]);
             }
         }
     }
 
-    private void geluBackwardRange(long start, long n, float[] buf) {
+    private void geluBackwardRange(long start, long n, float[] e, float[] phi) {
         MemorySegment xs = a.segment();
         MemorySegment ds = b.segment();
         MemorySegment gs = c.segment();
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (long k = 0; k < n; k += CHUNK) {
             int m = (int) Math.min(CHUNK, n - k);
             long xo = a.byteOffset() + (start + k) * Float.BYTES;
             long dyo = b.byteOffset() + (start + k) * Float.BYTES;
             long dxo = c.byteOffset() + (start + k) * Float.BYTES;
-            exponent(xs, xo, m, buf);
+            exponent(xs, xo, m, e);
+            gate(xs, xo, m, e, phi);
             int vec = m - m % L;
             int i = 0;
             for (; i < vec; i += L) {
                 long off = (long) i * Float.BYTES;
                 FloatVector x = FloatVector.fromMemorySegment(S, xs, xo + off, O);
-                FloatVector e = FloatVector.fromArray(S, buf, i);
+                FloatVector p = FloatVector.fromArray(S, phi, i);
                 FloatVector d;
                 if (tanh) {
-                    FloatVector th = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));
-                    th = th.blend(th.neg(), x.compare(VectorOperators.LT, 0f));
+                    // d/dx = Φ̃ + x/2 · (1 - th²) · du/dx with th = 2Φ̃ - 1.
+                    FloatVector th = p.mul(2f).sub(1f);
                     FloatVector du = x.mul(x).mul(3 * TANH_CUBIC).add(1f).mul(TANH_SCALE);
-                    d = th.add(1f).mul(0.5f).add(th.mul(th).neg().add(1f).mul(du).mul(x).mul(0.5f));
+                    d = p.add(th.mul(th).neg().add(1f).mul(du).mul(x).mul(0.5f));
                 } else {
-                    FloatVector z = x.abs().mul(SQRT_HALF);
-                    FloatVector t = one.div(z.fma(FloatVector.broadcast(S, P), one));
-                    FloatVector poly =
-                            FloatVector.broadcast(S, A5)
-                                    .fma(t, FloatVector.broadcast(S, A4))
-                                    .fma(t, FloatVector.broadcast(S, A3))
-                                    .fma(t, FloatVector.broadcast(S, A2))
-                                    .fma(t, FloatVector.broadcast(S, A1))
-                                    .mul(t);
-                    FloatVector erf = one.sub(poly.mul(e));
-                    erf = erf.blend(erf.neg(), x.compare(VectorOperators.LT, 0f));
-                    d = erf.add(1f).mul(0.5f).add(x.mul(e).mul(INV_SQRT_2PI));
+                    d = p.add(x.mul(FloatVector.fromArray(S, e, i)).mul(INV_SQRT_2PI));
                 }
                 FloatVector.fromMemorySegment(S, ds, dyo + off, O)
                         .mul(d)
@@ -533,21 +531,18 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
             for (; i < m; i++) {
                 long off = (long) i * Float.BYTES;
                 float x = xs.get(F, xo + off);
-                float e = buf[i];
                 float d;
                 if (tanh) {
-                    float th = 1f - 2f / (e + 1f);
-                    th = x < 0 ? -th : th;
+                    float th = 2f * phi[i] - 1f;
                     d =
-                            0.5f * (1f + th)
+                            phi[i]
                                     + 0.5f
                                             * x
                                             * (1f - th * th)
                                             * TANH_SCALE
                                             * (1f + 3 * TANH_CUBIC * x * x);
                 } else {
-                    float erf = erfPositive(Math.abs(x) * SQRT_HALF, e);
-                    d = 0.5f * (1f + (x < 0 ? -erf : erf)) + x * e * INV_SQRT_2PI;
+                    d = phi[i] + x * e[i] * INV_SQRT_2PI;
                 }
                 gs.set(F, dxo + off, ds.get(F, dyo + off) * d);
             }
