@@ -47,6 +47,12 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelFile.Saved saved = ModelFile.load(options.model);
+        if ("language-model".equals(saved.metadata().get("vtrain.task"))) {
+            throw new IllegalArgumentException(
+                    options.model
+                            + " is a language model: use 'vtrain generate' to sample text or 'vtrain eval' for its"
+                            + " loss; predict takes a classifier or regressor and CSV rows");
+        }
         String labelColumn = saved.metadata().getOrDefault("vtrain.label_column", "label");
         Dataset raw = CsvReader.readFeatures(data, labelColumn);
         if (raw.featureCount() != saved.inFeatures()) {

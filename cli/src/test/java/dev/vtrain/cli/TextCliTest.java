@@ -96,6 +96,16 @@ class TextCliTest {
         CliRun.Result sampled =
                 run("generate", "--model", model.toString(), "--tokens", "20", "--seed", "3");
         assertEquals(0, sampled.code(), sampled.err());
+        oneLineError(
+                run(
+                        "predict",
+                        "--model",
+                        model.toString(),
+                        "--data",
+                        corpus.toString(),
+                        "--out",
+                        dir.resolve("p.csv").toString()),
+                "is a language model: use 'vtrain generate'");
         CliRun.Result e = run("eval", "--model", model.toString());
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("bits per character"), e.out());
