@@ -153,8 +153,8 @@ final class CpuAttention implements Parallel.Body {
      */
     private void scores(float[] a, int aOff, float[] bt, float[] out, int n, float s) {
         int j = 0;
-        // Four (then one) independent accumulator chains over keys: the e loop is latency-bound
-        // with one.
+        // Four, then two, then one independent accumulator chains over keys: the e loop is
+        // latency-bound with one.
         for (; j + 3 * L < n; j += 4 * L) {
             FloatVector s0 = FloatVector.zero(S);
             FloatVector s1 = FloatVector.zero(S);
@@ -173,7 +173,20 @@ final class CpuAttention implements Parallel.Body {
             s2.mul(s).intoArray(out, j + 2 * L);
             s3.mul(s).intoArray(out, j + 3 * L);
         }
-        for (; j < n; j += L) {
+        if (j + L < n) {
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = FloatVector.zero(S);
+            for (int e = 0; e < dim; e++) {
+                FloatVector q = FloatVector.broadcast(S, a[aOff + e]);
+                int row = e * tp + j;
+                s0 = FloatVector.fromArray(S, bt, row).fma(q, s0);
+                s1 = FloatVector.fromArray(S, bt, row + L).fma(q, s1);
+            }
+            s0.mul(s).intoArray(out, j);
+            s1.mul(s).intoArray(out, j + L);
+            j += 2 * L;
+        }
+        if (j < n) {
             FloatVector sum = FloatVector.zero(S);
             for (int e = 0; e < dim; e++) {
                 sum =
