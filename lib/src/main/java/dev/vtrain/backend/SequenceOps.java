@@ -83,14 +83,53 @@ public interface SequenceOps {
      * the diagonal) and {@code y} ({@code sequences × length} rows of C: {@code probs · v}, heads
      * side by side).
      */
-    void causalAttention(Tensor y, Tensor probs, Tensor qkv, int sequences, int length, int heads);
+    default void causalAttention(
+            Tensor y, Tensor probs, Tensor qkv, int sequences, int length, int heads) {
+        causalAttention(y, probs, qkv, sequences, length, heads, 0f, 0L);
+    }
+
+    /**
+     * {@link #causalAttention} with attention dropout: {@code y = (probs ∘ M) · v}, where {@code
+     * M[r, j]} (r the row of {@code probs}) is {@code 1 / (1 - dropout)} when {@link
+     * DropoutHash#keep}({@code key}, {@code r · length + j}, threshold of dropout) holds and 0
+     * otherwise; {@code probs} still receives the softmax before dropout. Dropout 0 is none.
+     */
+    void causalAttention(
+            Tensor y,
+            Tensor probs,
+            Tensor qkv,
+            int sequences,
+            int length,
+            int heads,
+            float dropout,
+            long key);
 
     /**
      * Backward of {@link #causalAttention}: overwrites {@code dqkv} (shaped as {@code qkv}) from
      * {@code dy} (shaped as {@code y}).
      */
+    default void causalAttentionBackward(
+            Tensor dqkv,
+            Tensor dy,
+            Tensor qkv,
+            Tensor probs,
+            int sequences,
+            int length,
+            int heads) {
+        causalAttentionBackward(dqkv, dy, qkv, probs, sequences, length, heads, 0f, 0L);
+    }
+
+    /** Backward of the dropout form, with the forward's {@code dropout} and {@code key}. */
     void causalAttentionBackward(
-            Tensor dqkv, Tensor dy, Tensor qkv, Tensor probs, int sequences, int length, int heads);
+            Tensor dqkv,
+            Tensor dy,
+            Tensor qkv,
+            Tensor probs,
+            int sequences,
+            int length,
+            int heads,
+            float dropout,
+            long key);
 
     /**
      * One query against a cache laid out as {@link #causalAttention}'s {@code qkv}: the query is

@@ -1,5 +1,6 @@
 package dev.vtrain.nn;
 
+import dev.vtrain.backend.DropoutHash;
 import dev.vtrain.backend.SequenceOps;
 import dev.vtrain.tensor.Shape;
 import dev.vtrain.tensor.SlabPlan;
@@ -19,6 +20,11 @@ public final class CausalSelfAttention implements Layer {
     private final int heads;
     private final Linear cAttn;
     private final Linear cProj;
+    private final float dropout;
+    private RandomCounter draws;
+    private long seed;
+    private long key;
+    private float active;
     private SequenceOps ops;
     private int length;
     private SlabPlan.Slot qkv;
@@ -33,6 +39,22 @@ public final class CausalSelfAttention implements Layer {
      * @throws IllegalArgumentException if heads does not divide embd
      */
     public CausalSelfAttention(int embd, int heads, boolean bias) {
+        this(embd, heads, bias, 0f);
+    }
+
+    /**
+     * Attention with dropout {@code dropout} on the attention probabilities in training (nanoGPT's
+     * {@code attn_dropout}; inverted, masks from the layer's seed and a counter of training
+     * forwards).
+     *
+     * @throws IllegalArgumentException if heads does not divide embd or dropout is not in [0, 1)
+     */
+    public CausalSelfAttention(int embd, int heads, boolean bias, float dropout) {
+        if (!(dropout >= 0f && dropout < 1f)) {
+            throw new IllegalArgumentException(
+                    "CausalSelfAttention: dropout must be in [0, 1), got " + dropout);
+        }
+        this.dropout = dropout;
         if (embd <= 0 || heads <= 0 || embd % heads != 0) {
             throw new IllegalArgumentException(
                     "CausalSelfAttention(embd="
@@ -89,6 +111,10 @@ public final class CausalSelfAttention implements Layer {
         Plan p = plan.child("c_proj");
         p.enter(cProj);
         cProj.declare(p, input);
+        if (dropout > 0f) {
+            draws = plan.counter("attn_dropout");
+            seed = plan.seed();
+        }
         qkv = plan.activation("qkv", Shape.of(length, 3 * embd));
         probs = plan.activation("probs", Shape.of(heads * length, length));
         att = plan.activation("att", input);
@@ -101,13 +127,17 @@ public final class CausalSelfAttention implements Layer {
         Tensor q = step.get(qkv);
         Tensor a = step.get(att);
         cAttn.forward(step, x, q);
+        active = step.training() ? dropout : 0f;
+        key = active > 0f ? DropoutHash.key(seed, draws.next()) : 0L;
         ops.causalAttention(
                 a.matrix(embd),
                 step.get(probs).matrix(length),
                 q.matrix(3 * embd),
                 step.batch(),
                 length,
-                heads);
+                heads,
+                active,
+                key);
         cProj.forward(step, a, y);
     }
 
@@ -124,7 +154,9 @@ public final class CausalSelfAttention implements Layer {
                 step.get(probs).matrix(length),
                 step.batch(),
                 length,
-                heads);
+                heads,
+                active,
+                key);
         cAttn.backward(step, x, step.get(qkv), dq, dx);
     }
 
@@ -134,6 +166,7 @@ public final class CausalSelfAttention implements Layer {
         a.put("embed_dim", (long) embd);
         a.put("num_heads", (long) heads);
         a.put("bias", cAttn.hasBias());
+        a.put("dropout", (double) dropout);
         return LayerSpec.of("causal_self_attention", a);
     }
 

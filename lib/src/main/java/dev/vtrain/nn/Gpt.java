@@ -24,6 +24,7 @@ public final class Gpt implements Layer {
     private final int heads;
     private final int embd;
     private final boolean bias;
+    private final float attnDropout;
     private final TransformerBlock[] blocks;
     private final LayerNorm lnF;
     private ParameterInit embeddingInit = ParameterInit.normal(0.02);
@@ -46,6 +47,23 @@ public final class Gpt implements Layer {
      * @throws IllegalArgumentException if a size is not positive or heads does not divide embd
      */
     public Gpt(int vocab, int block, int layers, int heads, int embd, boolean bias) {
+        this(vocab, block, layers, heads, embd, bias, 0f);
+    }
+
+    /**
+     * A GPT whose attention layers drop probabilities with {@code attnDropout} in training
+     * (nanoGPT's {@code attn_dropout}; its residual dropout is not applied).
+     *
+     * @throws IllegalArgumentException as the other constructor, or for dropout outside [0, 1)
+     */
+    public Gpt(
+            int vocab,
+            int block,
+            int layers,
+            int heads,
+            int embd,
+            boolean bias,
+            float attnDropout) {
         if (vocab <= 0
                 || block <= 0
                 || layers <= 0
@@ -71,9 +89,10 @@ public final class Gpt implements Layer {
         this.heads = heads;
         this.embd = embd;
         this.bias = bias;
+        this.attnDropout = attnDropout;
         this.blocks = new TransformerBlock[layers];
         for (int i = 0; i < layers; i++) {
-            blocks[i] = new TransformerBlock(embd, heads, bias).gptInit(layers);
+            blocks[i] = new TransformerBlock(embd, heads, bias, attnDropout).gptInit(layers);
         }
         this.lnF = new LayerNorm(embd, 1e-5f, true, bias);
     }
@@ -259,6 +278,7 @@ public final class Gpt implements Layer {
         a.put("heads", (long) heads);
         a.put("embd", (long) embd);
         a.put("bias", bias);
+        a.put("dropout", (double) attnDropout);
         return LayerSpec.of("gpt", a);
     }
 

@@ -15,6 +15,7 @@ import java.util.Map;
  */
 public final class TransformerBlock implements Layer {
     private final int embd;
+    private final float attnDropout;
     private final LayerNorm ln1;
     private final CausalSelfAttention attn;
     private final LayerNorm ln2;
@@ -37,9 +38,15 @@ public final class TransformerBlock implements Layer {
      * A block of {@code embd} channels and {@code heads} heads; {@code bias} in Linears and norms.
      */
     public TransformerBlock(int embd, int heads, boolean bias) {
+        this(embd, heads, bias, 0f);
+    }
+
+    /** A block whose attention drops probabilities with {@code attnDropout} in training. */
+    public TransformerBlock(int embd, int heads, boolean bias, float attnDropout) {
         this.embd = embd;
         this.ln1 = new LayerNorm(embd, 1e-5f, true, bias);
-        this.attn = new CausalSelfAttention(embd, heads, bias);
+        this.attn = new CausalSelfAttention(embd, heads, bias, attnDropout);
+        this.attnDropout = attnDropout;
         this.ln2 = new LayerNorm(embd, 1e-5f, true, bias);
         this.fc = new Linear(embd, 4 * embd, bias);
         this.gelu = new Gelu(false);
@@ -160,6 +167,7 @@ public final class TransformerBlock implements Layer {
         m.put("embed_dim", (long) embd);
         m.put("num_heads", (long) attn.heads());
         m.put("bias", fc.hasBias());
+        m.put("dropout", (double) attnDropout);
         return LayerSpec.of("transformer_block", m);
     }
 

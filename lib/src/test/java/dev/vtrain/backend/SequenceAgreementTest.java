@@ -115,6 +115,76 @@ class SequenceAgreementTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("attentionShapes")
+    void causalAttentionWithDropout(int sequences, int length, int heads, int d) {
+        int c = heads * d;
+        int rows = sequences * length;
+        long key = 0x1234_5678_9abcL;
+        Tensor qkv = random(rows, 3 * c, 1, 2);
+        Tensor dy = random(rows, c, 2, 1);
+        Tensor y = tensor(rows, c);
+        Tensor p = tensor(sequences * heads * length, length);
+        Tensor dqkv = tensor(rows, 3 * c);
+        REF.sequence().causalAttention(y, p, qkv, sequences, length, heads, 0.3f, key);
+        REF.sequence()
+                .causalAttentionBackward(dqkv, dy, qkv, p, sequences, length, heads, 0.3f, key);
+        String what = "dropout attention T=" + length + " H=" + heads + " D=" + d;
+        for (CpuBackend b : CPU) {
+            Tensor y2 = tensor(rows, c);
+            Tensor p2 = tensor(sequences * heads * length, length);
+            Tensor dqkv2 = tensor(rows, 3 * c);
+            b.sequence().causalAttention(y2, p2, qkv, sequences, length, heads, 0.3f, key);
+            near(y, y2, 2e-5, what + " y");
+            near(p, p2, 2e-5, what + " probs");
+            b.sequence()
+                    .causalAttentionBackward(
+                            dqkv2, dy, qkv, p2, sequences, length, heads, 0.3f, key);
+            near(dqkv, dqkv2, 5e-5, what + " dqkv");
+        }
+    }
+
+    @Test
+    void attentionDropoutGradientMatchesFiniteDifferences() {
+        // f = Σ y · R with a fixed dropout key: central differences on the reference (sums in
+        // double) against its backward.
+        int sequences = 2;
+        int length = 5;
+        int heads = 2;
+        int c = 6;
+        int rows = sequences * length;
+        long key = 77;
+        Tensor qkv = random(rows, 3 * c, 3, 1);
+        Tensor r = random(rows, c, 4, 1);
+        Tensor y = tensor(rows, c);
+        Tensor p = tensor(sequences * heads * length, length);
+        Tensor dqkv = tensor(rows, 3 * c);
+        REF.sequence().causalAttention(y, p, qkv, sequences, length, heads, 0.4f, key);
+        REF.sequence()
+                .causalAttentionBackward(dqkv, r, qkv, p, sequences, length, heads, 0.4f, key);
+        float[] x = read(qkv);
+        float[] rv = read(r);
+        float[] analytic = read(dqkv);
+        float h = 1e-3f;
+        for (int i = 0; i < x.length; i += 3) {
+            float saved = x[i];
+            double[] f = new double[2];
+            for (int side = 0; side < 2; side++) {
+                x[i] = saved + (side == 0 ? h : -h);
+                T.write(x, qkv);
+                REF.sequence().causalAttention(y, p, qkv, sequences, length, heads, 0.4f, key);
+                float[] out = read(y);
+                for (int k = 0; k < out.length; k++) {
+                    f[side] += (double) out[k] * rv[k];
+                }
+            }
+            x[i] = saved;
+            double numeric = (f[0] - f[1]) / (2 * h);
+            assertEquals(numeric, analytic[i], 2e-3 * (1 + Math.abs(numeric)), "d/dqkv[" + i + "]");
+        }
+        T.write(x, qkv);
+    }
+
     @Test
     void badTokenIdIsNamed() {
         Tensor table = random(4, 3, 1, 1);

@@ -97,7 +97,12 @@ class ZeroAllocationTest {
         ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (CpuBackend backend = new CpuBackend(threads);
                 Model model =
-                        Model.build(new Gpt(13, 16, 2, 2, 32, true), Shape.of(16), 8, backend, 1);
+                        Model.build(
+                                new Gpt(13, 16, 2, 2, 32, true, 0.1f),
+                                Shape.of(16),
+                                8,
+                                backend,
+                                1);
                 Optimizer opt = new AdamW(model, 1e-3f);
                 Trainer trainer = new Trainer(model, new SequenceCrossEntropyLoss(13), opt)) {
             measure(mx, backend, trainer, 16, 8, new int[] {8, 5, 1}, 13, 16);

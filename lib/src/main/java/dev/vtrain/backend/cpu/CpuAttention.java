@@ -1,5 +1,6 @@
 package dev.vtrain.backend.cpu;
 
+import dev.vtrain.backend.DropoutHash;
 import dev.vtrain.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,6 +45,29 @@ final class CpuAttention implements Parallel.Body {
     private int tp;
     private int dp;
     private float scale;
+    private float keepScale;
+    private int threshold;
+    private long key;
+
+    private void dropout(float p, long k) {
+        this.keepScale = p == 0f ? 0f : 1f / (1f - p);
+        this.threshold = DropoutHash.threshold(p);
+        this.key = k;
+    }
+
+    /**
+     * Multiplies {@code p[off, off + n)}, row {@code r} of the probabilities, by the dropout
+     * factors (nothing without dropout).
+     */
+    private void drop(float[] p, int off, int n, long r) {
+        if (keepScale == 0f) {
+            return;
+        }
+        long base = r * length;
+        for (int j = 0; j < n; j++) {
+            p[off + j] = DropoutHash.keep(key, base + j, threshold) ? p[off + j] * keepScale : 0f;
+        }
+    }
 
     CpuAttention(Parallel parallel) {
         this.parallel = parallel;
@@ -95,8 +119,17 @@ final class CpuAttention implements Parallel.Body {
         }
     }
 
-    void forward(Tensor y, Tensor probs, Tensor qkv, int sequences, int length, int heads) {
+    void forward(
+            Tensor y,
+            Tensor probs,
+            Tensor qkv,
+            int sequences,
+            int length,
+            int heads,
+            float dropout,
+            long key) {
         bind(qkv, length, heads);
+        dropout(dropout, key);
         this.y = y;
         this.probs = probs;
         this.backward = false;
@@ -110,8 +143,11 @@ final class CpuAttention implements Parallel.Body {
             Tensor probs,
             int sequences,
             int length,
-            int heads) {
+            int heads,
+            float dropout,
+            long key) {
         bind(qkv, length, heads);
+        dropout(dropout, key);
         this.grad = dqkv;
         this.y = dy;
         this.probs = probs;
@@ -214,6 +250,7 @@ final class CpuAttention implements Parallel.Body {
             scores(qa, i * dp, kta, p, n, scale);
             softmax(p, n);
             MemorySegment.copy(p, 0, ps, F, pBase + (long) i * length * Float.BYTES, length);
+            drop(p, 0, n, (long) (b * heads + h) * length + i);
             weightedSum(p, n, va, o);
             long off =
                     y.byteOffset() + ((long) (b * length + i) * c + (long) h * dim) * Float.BYTES;
@@ -295,6 +332,8 @@ final class CpuAttention implements Parallel.Body {
             int row = i * tp;
             MemorySegment.copy(ps, F, pBase + (long) i * length * Float.BYTES, pAll, row, length);
             scores(dya, i * dp, vta, out, n, 1f);
+            long probsRow = (long) (b * heads + h) * length + i;
+            drop(out, 0, n, probsRow);
             FloatVector dot = FloatVector.zero(S);
             for (int j = 0; j < n; j += L) {
                 VectorMask<Float> m = S.indexInRange(j, n);
@@ -306,6 +345,8 @@ final class CpuAttention implements Parallel.Body {
             for (int j = 0; j < n; j++) {
                 ds[row + j] = pAll[row + j] * (out[j] - d) * scale;
             }
+            // dv uses the probabilities after dropout.
+            drop(pAll, row, n, probsRow);
         }
         MemorySegment gs = grad.segment();
         int width = grad.cols();

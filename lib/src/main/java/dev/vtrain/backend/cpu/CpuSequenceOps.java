@@ -220,8 +220,15 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
 
     @Override
     public void causalAttention(
-            Tensor y, Tensor probs, Tensor qkv, int sequences, int length, int heads) {
-        attention.forward(y, probs, qkv, sequences, length, heads);
+            Tensor y,
+            Tensor probs,
+            Tensor qkv,
+            int sequences,
+            int length,
+            int heads,
+            float dropout,
+            long key) {
+        attention.forward(y, probs, qkv, sequences, length, heads, dropout, key);
     }
 
     @Override
@@ -232,8 +239,10 @@ final class CpuSequenceOps implements SequenceOps, Parallel.Body {
             Tensor probs,
             int sequences,
             int length,
-            int heads) {
-        attention.backward(dqkv, dy, qkv, probs, sequences, length, heads);
+            int heads,
+            float dropout,
+            long key) {
+        attention.backward(dqkv, dy, qkv, probs, sequences, length, heads, dropout, key);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.vtrain.backend.scalar;
 
+import dev.vtrain.backend.DropoutHash;
 import dev.vtrain.backend.GeluMath;
 import dev.vtrain.backend.SequenceOps;
 import dev.vtrain.backend.ShapeChecks;
@@ -171,9 +172,26 @@ public final class ScalarSequenceOps implements SequenceOps {
         }
     }
 
+    /** The dropout factor of element {@code index} of the probabilities (1 without dropout). */
+    private static float factor(float dropout, long key, long index) {
+        if (dropout == 0f) {
+            return 1f;
+        }
+        return DropoutHash.keep(key, index, DropoutHash.threshold(dropout))
+                ? 1f / (1f - dropout)
+                : 0f;
+    }
+
     @Override
     public void causalAttention(
-            Tensor y, Tensor probs, Tensor qkv, int sequences, int length, int heads) {
+            Tensor y,
+            Tensor probs,
+            Tensor qkv,
+            int sequences,
+            int length,
+            int heads,
+            float dropout,
+            long key) {
         int c3 = qkv.cols();
         int c = c3 / 3;
         long d = c / heads;
@@ -209,8 +227,10 @@ public final class ScalarSequenceOps implements SequenceOps {
                         double acc = 0;
                         for (int j = 0; j <= i; j++) {
                             long vj = (long) (b * length + j) * c3 + 2L * c + h * d;
+                            long at = pBase + (long) i * length + j;
                             acc +=
-                                    get(probs, pBase + (long) i * length + j)
+                                    get(probs, at)
+                                            * factor(dropout, key, at)
                                             * (double) get(qkv, vj + e);
                         }
                         set(y, (long) (b * length + i) * c + h * d + e, (float) acc);
@@ -228,7 +248,9 @@ public final class ScalarSequenceOps implements SequenceOps {
             Tensor probs,
             int sequences,
             int length,
-            int heads) {
+            int heads,
+            float dropout,
+            long key) {
         int c3 = qkv.cols();
         int c = c3 / 3;
         long d = c / heads;
@@ -250,18 +272,20 @@ public final class ScalarSequenceOps implements SequenceOps {
                         for (int e = 0; e < d; e++) {
                             acc += (double) get(dy, yi + e) * get(qkv, vj + e);
                         }
-                        dp[j] = acc;
-                        dot += acc * get(probs, pBase + (long) i * length + j);
+                        // Through the dropout: dP = dP' · M.
+                        dp[j] = acc * factor(dropout, key, pBase + (long) i * length + j);
+                        dot += dp[j] * get(probs, pBase + (long) i * length + j);
                     }
                     for (int j = 0; j <= i; j++) {
                         float p = get(probs, pBase + (long) i * length + j);
                         double ds = p * (dp[j] - dot) * scale;
+                        float kept = p * factor(dropout, key, pBase + (long) i * length + j);
                         long kj = (long) (b * length + j) * c3 + c + h * d;
                         long vj = kj + c;
                         for (int e = 0; e < d; e++) {
                             set(dqkv, qi + e, (float) (get(dqkv, qi + e) + ds * get(qkv, kj + e)));
                             set(dqkv, kj + e, (float) (get(dqkv, kj + e) + ds * get(qkv, qi + e)));
-                            set(dqkv, vj + e, get(dqkv, vj + e) + p * get(dy, yi + e));
+                            set(dqkv, vj + e, get(dqkv, vj + e) + kept * get(dy, yi + e));
                         }
                     }
                 }

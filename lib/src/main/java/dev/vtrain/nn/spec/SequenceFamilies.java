@@ -75,22 +75,34 @@ final class SequenceFamilies {
                 yield new LayerFamilies.Built(new Gelu(w.equals("tanh")), a);
             }
             case "causal_self_attention" -> {
-                Args a = new Args(c, List.of("num_heads", "bias", "embed_dim"));
+                Args a = new Args(c, List.of("num_heads", "bias", "dropout", "embed_dim"));
                 int e = Layers.inferred(a, "embed_dim", in.last(), in);
                 yield new LayerFamilies.Built(
                         new CausalSelfAttention(
-                                e, a.integer("num_heads", null), a.bool("bias", true)),
+                                e,
+                                a.integer("num_heads", null),
+                                a.bool("bias", true),
+                                (float) a.number("dropout", 0)),
                         a);
             }
             case "transformer_block" -> {
-                Args a = new Args(c, List.of("num_heads", "bias", "embed_dim"));
+                Args a = new Args(c, List.of("num_heads", "bias", "dropout", "embed_dim"));
                 int e = Layers.inferred(a, "embed_dim", in.last(), in);
                 yield new LayerFamilies.Built(
-                        new TransformerBlock(e, a.integer("num_heads", null), a.bool("bias", true)),
+                        new TransformerBlock(
+                                e,
+                                a.integer("num_heads", null),
+                                a.bool("bias", true),
+                                (float) a.number("dropout", 0)),
                         a);
             }
             case "gpt" -> {
-                Args a = new Args(c, List.of("layers", "heads", "embd", "block", "vocab", "bias"));
+                Args a =
+                        new Args(
+                                c,
+                                List.of(
+                                        "layers", "heads", "embd", "block", "vocab", "bias",
+                                        "dropout"));
                 Integer vocab = outputs > 0 ? outputs : null;
                 int v = a.integer("vocab", vocab);
                 if (outputs > 0 && v != outputs) {
@@ -105,7 +117,8 @@ final class SequenceFamilies {
                                 a.integer("layers", null),
                                 a.integer("heads", null),
                                 a.integer("embd", null),
-                                a.bool("bias", false)),
+                                a.bool("bias", false),
+                                (float) a.number("dropout", 0)),
                         a);
             }
             case "rnn", "lstm", "gru" -> {
