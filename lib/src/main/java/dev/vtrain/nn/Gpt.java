@@ -25,6 +25,9 @@ public final class Gpt implements Layer {
     private final int embd;
     private final boolean bias;
     private final float attnDropout;
+    private final Dropout embDrop;
+    private SlabPlan.Slot embDropped;
+    private SlabPlan.Slot embGrad;
     private final TransformerBlock[] blocks;
     private final LayerNorm lnF;
     private ParameterInit embeddingInit = ParameterInit.normal(0.02);
@@ -51,8 +54,8 @@ public final class Gpt implements Layer {
     }
 
     /**
-     * A GPT whose attention layers drop probabilities with {@code attnDropout} in training
-     * (nanoGPT's {@code attn_dropout}; its residual dropout is not applied).
+     * A GPT with nanoGPT's {@code dropout} in training: after the embeddings ({@code
+     * transformer.drop}), on the attention probabilities and on each block branch's output.
      *
      * @throws IllegalArgumentException as the other constructor, or for dropout outside [0, 1)
      */
@@ -90,6 +93,7 @@ public final class Gpt implements Layer {
         this.embd = embd;
         this.bias = bias;
         this.attnDropout = attnDropout;
+        this.embDrop = attnDropout > 0f ? new Dropout(attnDropout) : null;
         this.blocks = new TransformerBlock[layers];
         for (int i = 0; i < layers; i++) {
             blocks[i] = new TransformerBlock(embd, heads, bias, attnDropout).gptInit(layers);
@@ -176,6 +180,13 @@ public final class Gpt implements Layer {
         Plan t = plan.child("transformer");
         wte = t.child("wte").param("weight", embeddingInit, embdRows(vocab));
         wpe = t.child("wpe").param("weight", embeddingInit, embdRows(block));
+        if (embDrop != null) {
+            Plan d = t.child("drop");
+            d.enter(embDrop);
+            embDrop.declare(d, row);
+            embDropped = plan.activation("drop.out", row);
+            embGrad = plan.activation("drop.grad", row);
+        }
         Plan h = t.child("h");
         for (int i = 0; i < layers; i++) {
             Plan b = h.child(Integer.toString(i));
@@ -225,8 +236,13 @@ public final class Gpt implements Layer {
         views();
         Tensor h0 = step.get(hidden[0]);
         ops.embedding(h0.matrix(embd), x, wte.value(), positions, length);
+        Tensor in = h0;
+        if (embDrop != null) {
+            in = step.get(embDropped);
+            embDrop.forward(step, h0, in);
+        }
         for (int i = 0; i < layers; i++) {
-            blocks[i].forward(step, step.get(hidden[i]), step.get(hidden[i + 1]));
+            blocks[i].forward(step, i == 0 ? in : step.get(hidden[i]), step.get(hidden[i + 1]));
         }
         Tensor hf = step.get(finalNorm);
         lnF.forward(step, step.get(hidden[layers]), hf);
@@ -247,8 +263,14 @@ public final class Gpt implements Layer {
         lnF.backward(step, step.get(hidden[layers]), hf, dhf, cur);
         for (int i = layers - 1; i >= 0; i--) {
             Tensor below = step.get(grads[i % 2]);
-            blocks[i].backward(step, step.get(hidden[i]), step.get(hidden[i + 1]), cur, below);
+            Tensor blockIn = i == 0 && embDrop != null ? step.get(embDropped) : step.get(hidden[i]);
+            blocks[i].backward(step, blockIn, step.get(hidden[i + 1]), cur, below);
             cur = below;
+        }
+        if (embDrop != null) {
+            Tensor dIn = step.get(embGrad);
+            embDrop.backward(step, step.get(hidden[0]), step.get(embDropped), cur, dIn);
+            cur = dIn;
         }
         boolean tokens = !wte.frozen();
         boolean pos = !wpe.frozen();

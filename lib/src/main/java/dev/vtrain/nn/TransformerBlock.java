@@ -33,6 +33,11 @@ public final class TransformerBlock implements Layer {
     private SlabPlan.Slot gradX1;
     private SlabPlan.Slot gradB;
     private SlabPlan.Slot gradH;
+    private final Dropout residDrop1;
+    private final Dropout residDrop2;
+    private SlabPlan.Slot attDropped;
+    private SlabPlan.Slot mDropped;
+    private SlabPlan.Slot gradDrop;
 
     /**
      * A block of {@code embd} channels and {@code heads} heads; {@code bias} in Linears and norms.
@@ -41,12 +46,18 @@ public final class TransformerBlock implements Layer {
         this(embd, heads, bias, 0f);
     }
 
-    /** A block whose attention drops probabilities with {@code attnDropout} in training. */
+    /**
+     * A block with nanoGPT's dropout {@code attnDropout} in training: on the attention
+     * probabilities and on each branch's output before it joins the residual ({@code
+     * attn.resid_dropout}, {@code mlp.dropout}).
+     */
     public TransformerBlock(int embd, int heads, boolean bias, float attnDropout) {
         this.embd = embd;
         this.ln1 = new LayerNorm(embd, 1e-5f, true, bias);
         this.attn = new CausalSelfAttention(embd, heads, bias, attnDropout);
         this.attnDropout = attnDropout;
+        this.residDrop1 = attnDropout > 0f ? new Dropout(attnDropout) : null;
+        this.residDrop2 = attnDropout > 0f ? new Dropout(attnDropout) : null;
         this.ln2 = new LayerNorm(embd, 1e-5f, true, bias);
         this.fc = new Linear(embd, 4 * embd, bias);
         this.gelu = new Gelu(false);
@@ -104,6 +115,13 @@ public final class TransformerBlock implements Layer {
         declareChild(mlp, "c_fc", fc, input);
         declareChild(mlp, "gelu", gelu, wide);
         declareChild(mlp, "c_proj", proj, wide);
+        if (residDrop1 != null) {
+            declareChild(plan.child("attn"), "resid_dropout", residDrop1, input);
+            declareChild(mlp, "dropout", residDrop2, input);
+            attDropped = plan.activation("attn.out.dropped", input);
+            mDropped = plan.activation("mlp.out.dropped", input);
+            gradDrop = plan.activation("dropout.grad", input);
+        }
         a = plan.activation("ln_1.out", input);
         attOut = plan.activation("attn.out", input);
         x1 = plan.activation("residual_1", input);
@@ -129,11 +147,21 @@ public final class TransformerBlock implements Layer {
         Tensor tm = step.get(mOut);
         ln1.forward(step, x, ta);
         attn.forward(step, ta, tAtt);
+        if (residDrop1 != null) {
+            Tensor d = step.get(attDropped);
+            residDrop1.forward(step, tAtt, d);
+            tAtt = d;
+        }
         be.add(x, tAtt, tx1);
         ln2.forward(step, tx1, tb);
         fc.forward(step, tb, th);
         gelu.forward(step, th, tg);
         proj.forward(step, tg, tm);
+        if (residDrop2 != null) {
+            Tensor d = step.get(mDropped);
+            residDrop2.forward(step, tm, d);
+            tm = d;
+        }
         be.add(tx1, tm, y);
     }
 
@@ -148,13 +176,23 @@ public final class TransformerBlock implements Layer {
         Tensor gb = step.get(gradB);
         Tensor gx1 = step.get(gradX1);
         Tensor ga = step.get(gradA);
-        proj.backward(step, tg, step.get(mOut), dy, gh);
+        Tensor dm = dy;
+        if (residDrop2 != null) {
+            dm = step.get(gradDrop);
+            residDrop2.backward(step, step.get(mOut), step.get(mDropped), dy, dm);
+        }
+        proj.backward(step, tg, step.get(mOut), dm, gh);
         gelu.backward(step, th, tg, gh, gh);
         fc.backward(step, tb, th, gh, gb);
         ln2.backward(step, tx1, tb, gb, gx1);
         be.add(gx1, dy, gx1);
         Tensor ta = step.get(a);
-        attn.backward(step, ta, step.get(attOut), gx1, ga);
+        Tensor dAtt = gx1;
+        if (residDrop1 != null) {
+            dAtt = step.get(gradDrop);
+            residDrop1.backward(step, step.get(attOut), step.get(attDropped), gx1, dAtt);
+        }
+        attn.backward(step, ta, step.get(attOut), dAtt, ga);
         ln1.backward(step, x, ta, ga, dx);
         if (dx != null) {
             be.add(dx, gx1, dx);

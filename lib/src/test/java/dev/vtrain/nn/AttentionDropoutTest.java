@@ -13,12 +13,37 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * Attention dropout in a GPT: evaluation is unaffected (the same as without dropout), training
- * draws masks (outputs differ from evaluation), and training stays independent of the thread count
- * and the backend's kernels (scalar and CPU agree on the masks, 1 and 2 threads give identical
- * weights).
+ * Dropout in a GPT (embeddings, attention probabilities, residual branches): evaluation is
+ * unaffected (the same as without dropout), training draws masks (outputs differ from evaluation),
+ * and training stays independent of the thread count and the backend's kernels (scalar and CPU
+ * agree on the masks, 1 and 2 threads give identical weights).
  */
 class AttentionDropoutTest {
+    @Test
+    void dropoutGptGradients() {
+        // In training mode with the masks replayed for every probe, and in evaluation mode.
+        GradientChecker.checkTokens(
+                "cpu",
+                () ->
+                        new Gpt(9, 6, 2, 2, 8, true, 0.3f)
+                                .withEmbeddingInit(ParameterInit.normal(1.0)),
+                Shape.of(6),
+                2,
+                9,
+                3e-3,
+                true);
+        GradientChecker.checkTokens(
+                "scalar",
+                () ->
+                        new Gpt(9, 6, 2, 2, 8, true, 0.3f)
+                                .withEmbeddingInit(ParameterInit.normal(1.0)),
+                Shape.of(6),
+                2,
+                9,
+                3e-3,
+                false);
+    }
+
     private static final int BLOCK = 8;
     private static final int BATCH = 3;
 

@@ -70,7 +70,19 @@ final class GradientChecker {
             int batch,
             int vocab,
             double tol) {
-        check(backendName, factory, input, batch, true, tol, false, vocab);
+        checkTokens(backendName, factory, input, batch, vocab, tol, true);
+    }
+
+    /** As above, in training or evaluation mode. */
+    static void checkTokens(
+            String backendName,
+            Supplier<Layer> factory,
+            Shape input,
+            int batch,
+            int vocab,
+            double tol,
+            boolean training) {
+        check(backendName, factory, input, batch, training, tol, false, vocab);
     }
 
     private static void check(
@@ -100,6 +112,8 @@ final class GradientChecker {
                 Tensor xt = Tensor.of(s, 0, batch, in);
                 Tensor gradIn = Tensor.of(s, padded, batch, in);
                 b.upload(x, 0, xt);
+                // Every probe replays the analytic pass's random draws (dropout masks).
+                long[] draws = model.randomState();
                 model.forward(xt, training);
                 b.upload(r, 0, model.outputGradient(batch));
                 model.backward(xt, false, gradIn);
@@ -110,9 +124,9 @@ final class GradientChecker {
                 for (int i = 0; vocab == 0 && i < x.length; i += stride) {
                     float saved = x[i];
                     x[i] = saved + H;
-                    double plus = probe(b, model, xt, x, r, training);
+                    double plus = probe(b, model, xt, x, r, training, draws);
                     x[i] = saved - H;
-                    double minus = probe(b, model, xt, x, r, training);
+                    double minus = probe(b, model, xt, x, r, training, draws);
                     x[i] = saved;
                     assertNear(
                             (plus - minus) / (2 * H),
@@ -129,10 +143,10 @@ final class GradientChecker {
                         float saved = values[i];
                         values[i] = saved + H;
                         model.write(p.name(), values);
-                        double plus = probe(b, model, xt, x, r, training);
+                        double plus = probe(b, model, xt, x, r, training, draws);
                         values[i] = saved - H;
                         model.write(p.name(), values);
-                        double minus = probe(b, model, xt, x, r, training);
+                        double minus = probe(b, model, xt, x, r, training, draws);
                         values[i] = saved;
                         model.write(p.name(), values);
                         assertNear(
@@ -168,7 +182,14 @@ final class GradientChecker {
 
     /** f = Σ forward(x) · r, in double on the host. */
     private static double probe(
-            Backend b, Model model, Tensor xt, float[] x, float[] r, boolean training) {
+            Backend b,
+            Model model,
+            Tensor xt,
+            float[] x,
+            float[] r,
+            boolean training,
+            long[] draws) {
+        model.restoreRandomState(draws);
         b.upload(x, 0, xt);
         Tensor y = model.forward(xt, training);
         float[] out = new float[(int) y.size()];

@@ -412,6 +412,29 @@ final class CpuAttention implements Parallel.Body {
     }
 
     /**
+     * Overwrites {@code p[0, n)} with {@code scale · q · k_j} for the keys at {@code kOff + j ·
+     * rowBytes} (a void method of its own, so the vector code is compiled apart from its caller).
+     */
+    private void keyScores(
+            MemorySegment cs, long kOff, long rowBytes, float[] qa, float[] p, int n, int vec) {
+        for (int j = 0; j < n; j++) {
+            long at = kOff + j * rowBytes;
+            FloatVector sum = FloatVector.zero(S);
+            int e = 0;
+            for (; e < vec; e += L) {
+                sum =
+                        FloatVector.fromMemorySegment(S, cs, at + (long) e * Float.BYTES, O)
+                                .fma(FloatVector.fromArray(S, qa, e), sum);
+            }
+            float dot = sum.reduceLanes(VectorOperators.ADD);
+            for (; e < dim; e++) {
+                dot += qa[e] * cs.get(F, at + (long) e * Float.BYTES);
+            }
+            p[j] = dot * scale;
+        }
+    }
+
+    /**
      * One query over a cache (see {@code SequenceOps#attendCached}), on the calling thread: each
      * score is a dot product of the query with a cached key row (no transposed copy), then the
      * softmax and weighted sum of a row of the training pass.
@@ -431,21 +454,7 @@ final class CpuAttention implements Parallel.Body {
             load(cache, 0, 2 * c + h * dim, va, null);
             MemorySegment.copy(cs, F, qOff + (long) h * dim * Float.BYTES, qa, 0, dim);
             long kOff = cache.byteOffset() + ((long) c + (long) h * dim) * Float.BYTES;
-            for (int j = 0; j < n; j++) {
-                long at = kOff + j * rowBytes;
-                FloatVector sum = FloatVector.zero(S);
-                int e = 0;
-                for (; e < vec; e += L) {
-                    sum =
-                            FloatVector.fromMemorySegment(S, cs, at + (long) e * Float.BYTES, O)
-                                    .fma(FloatVector.fromArray(S, qa, e), sum);
-                }
-                float dot = sum.reduceLanes(VectorOperators.ADD);
-                for (; e < dim; e++) {
-                    dot += qa[e] * cs.get(F, at + (long) e * Float.BYTES);
-                }
-                p[j] = dot * scale;
-            }
+            keyScores(cs, kOff, rowBytes, qa, p, n, vec);
             softmax(p, n);
             MemorySegment.copy(
                     p, 0, scores.segment(), F, scores.byteOffset() + (long) h * n * Float.BYTES, n);
