@@ -91,10 +91,14 @@ final class TextTrainRun {
         if (c.save != null) {
             checkWritable(c.save, "--save");
         }
+        if (c.report != null) {
+            checkWritable(c.report, "--report");
+        }
         CharCorpus corpus = corpus(c.data.data);
         int vocab = corpus.vocabulary().size();
+        int[] trainTokens = corpus.train();
         TokenWindows train =
-                new TokenWindows(corpus.name() + " (train split)", corpus.train(), block, c.seed);
+                new TokenWindows(corpus.name() + " (train split)", trainTokens, block, c.seed);
         int[] valTokens = corpus.validation();
         TokenWindows validation =
                 valTokens.length > block
@@ -105,15 +109,14 @@ final class TextTrainRun {
                                 c.seed ^ 0x5DEECE66DL)
                         : null;
         TokenWindows trainEval =
-                new TokenWindows(
-                        corpus.name(), corpus.train(), block, c.seed ^ 0x2545F4914F6CDD1DL);
+                new TokenWindows(corpus.name(), trainTokens, block, c.seed ^ 0x2545F4914F6CDD1DL);
         System.out.printf(
                 Locale.ROOT,
                 "data: %s — %,d characters, vocabulary of %d; %,d train, %,d validation%s%n",
                 corpus.name(),
                 corpus.size(),
                 vocab,
-                corpus.train().length,
+                trainTokens.length,
                 valTokens.length,
                 validation == null ? " (too short to evaluate)" : "");
         int t = c.threads == null ? Runtime.getRuntime().availableProcessors() : c.threads;

@@ -172,26 +172,16 @@ public final class CpuBackend implements Backend {
         if (bias != null) {
             ShapeChecks.length("linear", bias, out.cols());
         }
-        if (gemmJob.strategy == GemmStrategy.AUTO && out.rows() == 1) {
-            gemv.run(
-                    out.segment(),
-                    out.byteOffset(),
-                    x.segment(),
-                    x.byteOffset(),
-                    weight.segment(),
-                    weight.byteOffset(),
-                    bias == null ? null : bias.segment(),
-                    bias == null ? 0 : bias.byteOffset(),
-                    out.cols(),
-                    x.cols());
-            if (f != null) {
-                activation(f, out, out);
+        DenseRows rows = null;
+        if (gemmJob.strategy == GemmStrategy.AUTO) {
+            if (out.rows() == 1) {
+                rows = gemv;
+            } else if (ShortGemm.suits(out.rows(), out.cols(), x.cols())) {
+                rows = shortGemm;
             }
-            return;
         }
-        if (gemmJob.strategy == GemmStrategy.AUTO
-                && ShortGemm.suits(out.rows(), out.cols(), x.cols())) {
-            shortGemm.run(
+        if (rows != null) {
+            rows.run(
                     out.segment(),
                     out.byteOffset(),
                     x.segment(),

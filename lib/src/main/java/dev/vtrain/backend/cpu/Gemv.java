@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * it for a GEMM. Token-by-token generation is this shape. Blocks of 64 outputs are tasks; each
  * output is computed the same way whichever thread runs it.
  */
-final class Gemv implements Parallel.Body {
+final class Gemv implements Parallel.Body, DenseRows {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder O = ByteOrder.nativeOrder();
@@ -37,7 +37,8 @@ final class Gemv implements Parallel.Body {
         this.parallel = parallel;
     }
 
-    void run(
+    @Override
+    public void run(
             MemorySegment out,
             long outOff,
             MemorySegment x,
@@ -46,8 +47,12 @@ final class Gemv implements Parallel.Body {
             long wOff,
             MemorySegment bias,
             long biasOff,
+            int m,
             int n,
             int k) {
+        if (m != 1) {
+            throw new IllegalArgumentException("Gemv takes one row, got " + m);
+        }
         this.out = out;
         this.outOff = outOff;
         this.x = x;

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * time. One task per block of rows; no reduction crosses tasks, so results do not depend on the
  * thread count.
  */
-final class ShortGemm implements Parallel.Body {
+final class ShortGemm implements Parallel.Body, DenseRows {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final long VB = (long) L * Float.BYTES;
@@ -59,7 +59,8 @@ final class ShortGemm implements Parallel.Body {
      * Overwrites {@code out} (m × n) with {@code x · wᵀ + bias}; x is m × k, w is n × k (row stride
      * k), bias n floats or null.
      */
-    void run(
+    @Override
+    public void run(
             MemorySegment out,
             long outOff,
             MemorySegment x,
