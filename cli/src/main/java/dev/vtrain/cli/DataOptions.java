@@ -51,6 +51,14 @@ final class DataOptions {
                             + " divide-255 for images, standardize otherwise).")
     String scaling;
 
+    @Option(
+            names = "--target-scaling",
+            defaultValue = "standardize",
+            description =
+                    "Regression only: standardize, min-max or none, fitted on the training targets; predictions are"
+                            + " mapped back to the targets' units (default: ${DEFAULT-VALUE}).")
+    String targetScaling;
+
     /** Whether the data is text for a language model (shakespeare or a .txt file). */
     boolean text() {
         return data.equalsIgnoreCase("shakespeare")
@@ -71,6 +79,15 @@ final class DataOptions {
 
     PreparedData.Request request(long seed) {
         return new PreparedData.Request(
-                data, labelColumn, valSplit, testSplit, scaling, seed, regression());
+                data,
+                labelColumn,
+                valSplit,
+                testSplit,
+                scaling,
+                seed,
+                regression(),
+                null,
+                null,
+                targetScaling);
     }
 }

@@ -11,6 +11,7 @@ import dev.vtrain.nn.loss.Loss;
 import dev.vtrain.nn.loss.MSELoss;
 import dev.vtrain.train.Evaluator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -74,7 +75,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (batchSize < 1 || topK < 1) {
-            throw new IllegalArgumentException(
+            throw new UsageException(
                     "Invalid --batch-size " + batchSize + " or --top-k " + topK + " (must be ≥ 1)");
         }
         ModelFile.Saved saved = ModelFile.load(options.model);
@@ -89,19 +90,35 @@ final class EvalCommand implements Callable<Integer> {
                     options.threadCount(),
                     json);
         }
+        if (!List.of("test", "validation", "train", "all").contains(split)) {
+            throw new UsageException(
+                    "Invalid --split '" + split + "' (expected test, validation, train or all)");
+        }
         boolean regression = saved.classNames().isEmpty();
         String source = data != null ? data : meta.getOrDefault("vtrain.data", "digits");
+        String label = labelColumn != null ? labelColumn : meta.get("vtrain.label_column");
+        List<String> features = SavedColumns.features(meta);
+        SavedColumns.warnIgnored(java.nio.file.Path.of(source), features, label);
         PreparedData prepared =
                 PreparedData.load(
                         new PreparedData.Request(
                                 source,
-                                labelColumn != null ? labelColumn : meta.get("vtrain.label_column"),
+                                label,
                                 Double.parseDouble(meta.getOrDefault("vtrain.val_split", "0.1")),
                                 Double.parseDouble(meta.getOrDefault("vtrain.test_split", "0.2")),
                                 "auto",
                                 Long.parseLong(meta.getOrDefault("vtrain.seed", "0")),
-                                regression),
-                        saved.scaling());
+                                regression,
+                                features,
+                                regression ? null : saved.classNames(),
+                                null),
+                        saved.scaling(),
+                        regression
+                                ? SavedTargets.read(
+                                        meta,
+                                        saved.network().outputShape(saved.inputShape()).size(),
+                                        options.model.toString())
+                                : null);
         Dataset part =
                 switch (split) {
                     case "test" -> prepared.split().test();
@@ -135,7 +152,8 @@ final class EvalCommand implements Callable<Integer> {
         try (Backend b = Backends.create(backend, t).backend();
                 Model m = saved.build(b, batchSize);
                 Evaluator evaluator = new Evaluator(m, loss)) {
-            Map<String, Object> metrics = TestMetrics.evaluate(evaluator, part, regression, topK);
+            Map<String, Object> metrics =
+                    TestMetrics.evaluate(evaluator, part, prepared.targets(), topK);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>(metrics);
                 out.remove("table");
@@ -161,8 +179,8 @@ final class EvalCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "loss %.6g%n", num(metrics.get("loss")));
                 System.out.print(
                         MetricsReport.table(
-                                dev.vtrain.train.metrics.RegressionMetrics.compute(
-                                        evaluator.predict(part), part.targets())));
+                                TestMetrics.regression(
+                                        evaluator.predict(part), part, prepared.targets())));
             } else if (metrics.containsKey("table")) {
                 System.out.print(metrics.get("table"));
                 System.out.printf(Locale.ROOT, "%nloss %.4f%n", num(metrics.get("loss")));

@@ -69,10 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (tokens < 0) {
             throw new IllegalArgumentException("Invalid --tokens " + tokens + " (must be ≥ 0)");
         }
-        int threads = options.threads == null ? 1 : options.threads;
-        if (threads < 1) {
-            throw new IllegalArgumentException("Invalid --threads " + threads + " (must be ≥ 1)");
-        }
+        int threads = ThreadCount.resolve(options.threads == null ? 1 : options.threads);
         ModelFile.Saved saved = ModelFile.load(options.model);
         String chars = saved.metadata().get("vtrain.vocabulary");
         if (!"language-model".equals(saved.metadata().get("vtrain.task")) || chars == null) {

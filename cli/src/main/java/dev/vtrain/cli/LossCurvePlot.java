@@ -6,7 +6,6 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,27 +98,14 @@ final class LossCurvePlot {
             b.setLineStyle(new BasicStroke(0f));
             b.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         }
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-        try {
-            if (svg) {
-                try (java.io.OutputStream out = Files.newOutputStream(tmp)) {
-                    VectorGraphicsEncoder.saveVectorGraphic(
-                            chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
-                }
-            } else {
-                javax.imageio.ImageIO.write(
-                        BitmapEncoder.getBufferedImage(chart), "png", tmp.toFile());
-            }
-            Files.move(
-                    tmp,
-                    abs,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        if (svg) {
+            VectorGraphicsEncoder.saveVectorGraphic(
+                    chart, bytes, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+        } else {
+            javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", bytes);
         }
+        dev.vtrain.io.AtomicWrite.write(file, java.nio.ByteBuffer.wrap(bytes.toByteArray()));
     }
 
     private static void line(XYSeries s, Color c, boolean dashed) {

@@ -5,6 +5,7 @@ import dev.vtrain.io.SafetensorsException;
 import dev.vtrain.train.TrainingDivergedException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,7 +39,7 @@ public final class Main {
         cl.setParameterExceptionHandler(
                 (ex, a) -> {
                     PrintWriter err = ex.getCommandLine().getErr();
-                    err.println("vtrain: " + ex.getMessage());
+                    err.println("vtrain: " + ex.getMessage() + suggestion(ex));
                     err.println(
                             "Try '"
                                     + ex.getCommandLine().getCommandSpec().qualifiedName()
@@ -51,9 +52,28 @@ public final class Main {
                     if (System.getenv("VTRAIN_DEBUG") != null) {
                         ex.printStackTrace(commandLine.getErr());
                     }
-                    return 1;
+                    return ex instanceof UsageException ? 2 : 1;
                 });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes errors through; the stack is unwound, so there is memory to report.
+            System.err.println("vtrain: " + OutOfMemory.message(e));
+            return 1;
+        }
+    }
+
+    /** "; did you mean --x?" for an unknown flag close to a known one, else "". */
+    private static String suggestion(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+            List<String> s = u.getSuggestions();
+            if (!s.isEmpty()) {
+                return "; did you mean "
+                        + String.join(" or ", s.subList(0, Math.min(3, s.size())))
+                        + "?";
+            }
+        }
+        return "";
     }
 
     private static String message(Throwable ex) {
@@ -64,8 +84,8 @@ public final class Main {
                 || ex instanceof UncheckedIOException) {
             return ex.getMessage();
         }
-        if (ex instanceof OutOfMemoryError) {
-            return "out of memory (" + ex.getMessage() + "); try a smaller --batch-size or model";
+        if (ex instanceof OutOfMemoryError oom) {
+            return OutOfMemory.message(oom);
         }
         return ex.getClass().getSimpleName()
                 + ": "

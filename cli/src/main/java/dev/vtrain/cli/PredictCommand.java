@@ -46,6 +46,8 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OutputPaths.checkFile("--out", out);
+        int t = options.threadCount();
         ModelFile.Saved saved = ModelFile.load(options.model);
         if ("language-model".equals(saved.metadata().get("vtrain.task"))) {
             throw new IllegalArgumentException(
@@ -54,7 +56,9 @@ final class PredictCommand implements Callable<Integer> {
                             + " loss; predict takes a classifier or regressor and CSV rows");
         }
         String labelColumn = saved.metadata().getOrDefault("vtrain.label_column", "label");
-        Dataset raw = CsvReader.readFeatures(data, labelColumn);
+        List<String> features = SavedColumns.features(saved.metadata());
+        SavedColumns.warnIgnored(data, features, labelColumn);
+        Dataset raw = CsvReader.readFeatures(data, labelColumn, features);
         if (raw.featureCount() != saved.inFeatures()) {
             throw new IllegalArgumentException(
                     data
@@ -68,7 +72,6 @@ final class PredictCommand implements Callable<Integer> {
                             + "' is ignored)");
         }
         Dataset x = saved.scaling().apply(raw);
-        int t = options.threadCount();
         float[] outputs;
         int width;
         try (Backend b = Backends.create("auto", t).backend();
@@ -76,6 +79,9 @@ final class PredictCommand implements Callable<Integer> {
                 Evaluator evaluator = new Evaluator(m, null)) {
             outputs = evaluator.predict(x);
             width = m.outFeatures();
+        }
+        if (saved.classNames().isEmpty()) {
+            SavedTargets.read(saved.metadata(), width, options.model.toString()).invert(outputs);
         }
         String csv = format(outputs, x.size(), width, saved.classNames());
         if (out == null) {

@@ -16,6 +16,6 @@ final class SavedModelOptions {
     Integer threads;
 
     int threadCount() {
-        return threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        return ThreadCount.resolve(threads);
     }
 }

@@ -1,6 +1,7 @@
 package dev.vtrain.cli;
 
 import dev.vtrain.data.Dataset;
+import dev.vtrain.data.TargetScaling;
 import dev.vtrain.train.Evaluation;
 import dev.vtrain.train.Evaluator;
 import dev.vtrain.train.metrics.ClassificationMetrics;
@@ -16,8 +17,13 @@ import java.util.Map;
 final class TestMetrics {
     private TestMetrics() {}
 
+    /**
+     * Metrics of {@code evaluator}'s model on {@code data}. For regression ({@code targets} not
+     * null: the scaling of {@code data}'s targets) predictions and targets are mapped back to the
+     * targets' units first, and "loss" is the MSE in those units.
+     */
     static Map<String, Object> evaluate(
-            Evaluator evaluator, Dataset data, boolean regression, int topK) {
+            Evaluator evaluator, Dataset data, TargetScaling targets, int topK) {
         Map<String, Object> out = new LinkedHashMap<>();
         Evaluation e = evaluator.evaluate(data);
         out.put("loss", e.loss());
@@ -26,8 +32,10 @@ final class TestMetrics {
             return out;
         }
         float[] predictions = evaluator.predict(data);
-        if (regression) {
-            out.putAll(MetricsReport.json(RegressionMetrics.compute(predictions, data.targets())));
+        if (targets != null) {
+            RegressionMetrics r = regression(predictions, data, targets);
+            out.put("loss", r.mse());
+            out.putAll(MetricsReport.json(r));
         } else {
             ClassificationMetrics m =
                     ClassificationMetrics.compute(
@@ -36,6 +44,14 @@ final class TestMetrics {
             out.put("table", MetricsReport.table(m));
         }
         return out;
+    }
+
+    /** Regression metrics in the targets' units ({@code predictions} are overwritten). */
+    static RegressionMetrics regression(float[] predictions, Dataset data, TargetScaling targets) {
+        float[] y = data.targets().clone();
+        targets.invert(y);
+        targets.invert(predictions);
+        return RegressionMetrics.compute(predictions, y);
     }
 
     static String summary(Map<String, Object> m, boolean regression) {

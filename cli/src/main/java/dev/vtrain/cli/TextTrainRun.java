@@ -20,7 +20,6 @@ import dev.vtrain.train.Trainer;
 import dev.vtrain.train.TrainingOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -61,13 +60,13 @@ final class TextTrainRun {
 
     private void refuse(String flag, String why) {
         if (c.spec.commandLine().getParseResult().hasMatchedOption(flag)) {
-            throw new IllegalArgumentException(flag + " " + why);
+            throw new UsageException(flag + " " + why);
         }
     }
 
     int run() {
         TextOptions o = c.text;
-        o.validate();
+        UsageException.wrap(o::validate);
         for (String f :
                 List.of("--epochs", "--hidden", "--activation", "--dropout", "--input-shape")) {
             refuse(
@@ -80,7 +79,7 @@ final class TextTrainRun {
         int declared = Layers.declaredBlock(spec);
         int block = o.block != null ? o.block : declared > 0 ? declared : 64;
         if (declared > 0 && block > declared) {
-            throw new IllegalArgumentException(
+            throw new UsageException(
                     "--block "
                             + block
                             + " is larger than the model's context (block="
@@ -88,12 +87,7 @@ final class TextTrainRun {
                             + ")");
         }
         int batch = c.parseBatch(Integer.MAX_VALUE);
-        if (c.save != null) {
-            checkWritable(c.save, "--save");
-        }
-        if (c.report != null) {
-            checkWritable(c.report, "--report");
-        }
+        c.checkOutputs();
         CharCorpus corpus = corpus(c.data.data);
         int vocab = corpus.vocabulary().size();
         int[] trainTokens = corpus.train();
@@ -119,7 +113,7 @@ final class TextTrainRun {
                 trainTokens.length,
                 valTokens.length,
                 validation == null ? " (too short to evaluate)" : "");
-        int t = c.threads == null ? Runtime.getRuntime().availableProcessors() : c.threads;
+        int t = ThreadCount.resolve(c.threads);
         Shape input = Shape.of(block);
         Layer net = Layers.fromSpec(spec, input, vocab);
         Shape out = net.outputShape(input);
@@ -245,25 +239,6 @@ final class TextTrainRun {
             AtomicWrite.writeString(p, s);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + p + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Fails before any work when {@code p} cannot be written (its directory missing or read-only).
-     */
-    static void checkWritable(Path p, String flag) {
-        Path dir = p.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(
-                    flag + " " + p + ": the directory " + dir + " does not exist");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new IllegalArgumentException(
-                    flag + " " + p + ": the directory " + dir + " is not writable");
-        }
-        if (Files.isDirectory(p)) {
-            throw new IllegalArgumentException(
-                    flag + " " + p + ": is a directory; expected a file name");
         }
     }
 }

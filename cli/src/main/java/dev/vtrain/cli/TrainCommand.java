@@ -179,23 +179,55 @@ final class TrainCommand implements Callable<Integer> {
         try {
             b = Integer.parseInt(batchSize);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
+            throw new UsageException(
                     "Invalid --batch-size '"
                             + batchSize
                             + "' (expected a positive integer or 'full')");
         }
         if (b < 1) {
-            throw new IllegalArgumentException("Invalid --batch-size " + b + " (must be ≥ 1)");
+            throw new UsageException("Invalid --batch-size " + b + " (must be ≥ 1)");
         }
         return Math.min(b, trainSize);
+    }
+
+    /**
+     * Checks every output path before any work (see {@link OutputPaths}); creates nothing.
+     *
+     * @throws UsageException naming the flag and what is wrong
+     */
+    void checkOutputs() {
+        OutputPaths.checkFile("--save", save);
+        OutputPaths.checkFile("--report", report);
+        OutputPaths.checkFile("--history-csv", historyCsv);
+        if (plot != null) {
+            OutputPaths.checkFile("--plot", plot);
+            OutputPaths.checkFile("--plot (its history CSV)", plotCsv());
+        }
+        OutputPaths.checkDirectory("--checkpoint-dir", checkpointDir);
+        List<Path> outs = new ArrayList<>();
+        for (Path p :
+                new Path[] {save, report, historyCsv, plot, plot == null ? null : plotCsv()}) {
+            if (p != null) {
+                Path abs = p.toAbsolutePath().normalize();
+                if (outs.contains(abs)) {
+                    throw new UsageException(
+                            p
+                                    + " is named by two output flags; each output needs a file of its own");
+                }
+                outs.add(abs);
+            }
+        }
+    }
+
+    Path plotCsv() {
+        String name = plot.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return plot.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".csv");
     }
 
     private void validate() {
         if (epochs < 0) {
             throw new IllegalArgumentException("Invalid --epochs " + epochs + " (must be ≥ 0)");
-        }
-        if (threads != null && threads < 1) {
-            throw new IllegalArgumentException("Invalid --threads " + threads + " (must be ≥ 1)");
         }
         if (topK < 1) {
             throw new IllegalArgumentException("Invalid --top-k " + topK + " (must be ≥ 1)");
@@ -205,7 +237,14 @@ final class TrainCommand implements Callable<Integer> {
                     "Invalid --lr " + optimizer.lr + " (must be a finite value ≥ 0)");
         }
         optimizer.name();
-        data.regression();
+        if (!data.regression()
+                && spec.commandLine().getParseResult().hasMatchedOption("--target-scaling")) {
+            throw new IllegalArgumentException(
+                    "--target-scaling applies to --task regression only");
+        }
+        if (data.regression()) {
+            dev.vtrain.data.FeatureScaling.Kind.parse(data.targetScaling);
+        }
         model.spec();
         if (model.model != null && !model.model.endsWith(".json")) {
             // Syntax errors show before any data is read.
@@ -233,6 +272,11 @@ final class TrainCommand implements Callable<Integer> {
                         "--plot " + plot + ": expected a .png or .svg file name");
             }
         }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException(
+                    "Invalid --checkpoint-every " + checkpointEvery + " (must be ≥ 0)");
+        }
+        checkOutputs();
     }
 
     @Override
@@ -242,10 +286,6 @@ final class TrainCommand implements Callable<Integer> {
         args = !all.isEmpty() && all.get(0).equals(spec.name()) ? all.subList(1, all.size()) : all;
         if (resume != null) {
             return resume();
-        }
-        if (checkpointEvery < 0) {
-            throw new IllegalArgumentException(
-                    "Invalid --checkpoint-every " + checkpointEvery + " (must be ≥ 0)");
         }
         return run();
     }
@@ -278,14 +318,14 @@ final class TrainCommand implements Callable<Integer> {
         if (data.text()) {
             return new TextTrainRun(this).run();
         }
-        validate();
+        UsageException.wrap(this::validate);
+        int t = ThreadCount.resolve(threads);
         boolean regression = data.regression();
         PreparedData prepared = PreparedData.load(data.request(seed));
         Dataset train = prepared.split().train();
         int outputs = regression ? train.targetWidth() : train.numClasses();
         int batch = parseBatch(train.size());
         int stepsPerEpoch = (train.size() + batch - 1) / batch;
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         Loss loss = regression ? new MSELoss() : new CrossEntropyLoss();
         System.out.printf(
                 Locale.ROOT,
@@ -381,9 +421,11 @@ final class TrainCommand implements Callable<Integer> {
                         "skipped %d steps with a non-finite loss or gradient norm%n",
                         history.skippedSteps());
             }
+            // The model is saved before anything else that could fail after training.
+            saveModel(prepared, m, t);
             Dataset test = prepared.split().test();
             Map<String, Object> metrics =
-                    TestMetrics.evaluate(trainer.evaluator(), test, regression, topK);
+                    TestMetrics.evaluate(trainer.evaluator(), test, prepared.targets(), topK);
             System.out.println(
                     TestMetrics.summary(metrics, regression)
                             + String.format(Locale.ROOT, "; training took %.2fs", wall));
@@ -402,15 +444,6 @@ final class TrainCommand implements Callable<Integer> {
             double wall,
             boolean regression) {
         try {
-            if (save != null) {
-                ModelFile.save(
-                        save,
-                        m,
-                        prepared.scaling(),
-                        prepared.split().train().classNames(),
-                        provenance(t));
-                System.out.println("model: " + save);
-            }
             if (historyCsv != null) {
                 AtomicWrite.writeString(historyCsv, HistoryCsv.of(history));
                 System.out.println("history: " + historyCsv);
@@ -424,8 +457,7 @@ final class TrainCommand implements Callable<Integer> {
                                 + data.data
                                 + " — "
                                 + model.describe(m.inputShape(), m.outFeatures()));
-                String name = plot.getFileName().toString();
-                Path csv = plot.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".csv");
+                Path csv = plotCsv();
                 AtomicWrite.writeString(csv, HistoryCsv.of(history));
                 System.out.println("plot: " + plot + " (history: " + csv + ")");
             }
@@ -439,6 +471,24 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write output: " + e.getMessage(), e);
         }
+    }
+
+    private void saveModel(PreparedData prepared, Model m, int t) {
+        if (save == null) {
+            return;
+        }
+        try {
+            ModelFile.save(
+                    save,
+                    m,
+                    prepared.scaling(),
+                    prepared.split().train().classNames(),
+                    provenance(prepared, t));
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "Cannot write --save " + save + ": " + e.getMessage(), e);
+        }
+        System.out.println("model: " + save);
     }
 
     private Model prepareModel(Shape input, int outputs, int batch, Backend b) {
@@ -465,7 +515,7 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, String> provenance(int t) {
+    private Map<String, String> provenance(PreparedData prepared, int t) {
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put("vtrain.version", new Main.Version().getVersion()[0]);
         extra.put("vtrain.seed", Long.toString(seed));
@@ -473,8 +523,14 @@ final class TrainCommand implements Callable<Integer> {
         extra.put("vtrain.task", data.regression() ? "regression" : "classification");
         extra.put("vtrain.val_split", Double.toString(data.valSplit));
         extra.put("vtrain.test_split", Double.toString(data.testSplit));
-        if (data.labelColumn != null) {
+        if (prepared.columns() != null) {
+            extra.put("vtrain.label_column", prepared.columns().label());
+            extra.put("vtrain.feature_columns", Json.writeCompact(prepared.columns().features()));
+        } else if (data.labelColumn != null) {
             extra.put("vtrain.label_column", data.labelColumn);
+        }
+        if (prepared.targets() != null) {
+            extra.put(SavedTargets.KEY, SavedTargets.json(prepared.targets()));
         }
         extra.put("vtrain.threads", Integer.toString(t));
         return extra;

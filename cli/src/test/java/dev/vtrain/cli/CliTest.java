@@ -187,9 +187,9 @@ class CliTest {
                 Files.readString(dir.resolve("h.csv"))
                         .startsWith("epoch,train_loss,train_accuracy,val_loss"));
         assertEquals(
-                1,
+                2,
                 run("train", "--plot", dir.resolve("curve.gif").toString()).code(),
-                "neither .png nor .svg: refused");
+                "neither .png nor .svg: a usage error");
     }
 
     @Test
@@ -344,10 +344,10 @@ class CliTest {
     }
 
     @Test
-    void badModelSpecsGiveOneLineNamingPositionOrLayerAndShapesAndExitOne() {
+    void badModelSpecsGiveOneLineNamingPositionOrLayerAndShapes() {
         CliRun.Result bad =
                 run("train", "--model", "conv2d(8,3,padding=1),relu,linear(10", "--epochs", "1");
-        assertEquals(1, bad.code(), bad.out());
+        assertEquals(2, bad.code(), "a spec syntax error is a usage error: " + bad.out());
         assertTrue(!bad.out().contains("data:"), "the spec is checked before the data is read");
         assertTrue(
                 bad.err().strip().lines().count() == 1
@@ -363,7 +363,7 @@ class CliTest {
                 shape.err());
         CliRun.Result mixed =
                 run("train", "--model", "flatten,linear(10)", "--hidden", "64", "--epochs", "1");
-        assertEquals(1, mixed.code(), mixed.out());
+        assertEquals(2, mixed.code(), mixed.out());
         assertTrue(mixed.err().contains("--hidden describes an MLP"), mixed.err());
         CliRun.Result shapeFlag =
                 run(
@@ -380,7 +380,7 @@ class CliTest {
                         && shapeFlag.err().contains("64 features"),
                 shapeFlag.err());
         CliRun.Result shapeMlp = run("train", "--input-shape", "1,8,8", "--epochs", "1");
-        assertEquals(1, shapeMlp.code(), shapeMlp.out());
+        assertEquals(2, shapeMlp.code(), shapeMlp.out());
         assertTrue(shapeMlp.err().contains("--input-shape needs --model"), shapeMlp.err());
         CliRun.Result outputs = run("train", "--model", "flatten,linear(7)", "--epochs", "1");
         assertEquals(1, outputs.code(), outputs.out());

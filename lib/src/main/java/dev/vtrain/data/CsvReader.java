@@ -20,12 +20,84 @@ import java.util.TreeSet;
  * when all are ≥ 0) or strings (mapped to indices in sorted order); regression targets are numbers.
  */
 public final class CsvReader {
-    /** How to read a CSV file. */
-    public record Options(String labelColumn, boolean header, boolean regression) {
+    /**
+     * How to read a CSV file.
+     *
+     * @param labelColumn the label or target column's name; null for the default (see {@link
+     *     #read(Reader, String, Options)})
+     * @param header whether the first row names the columns
+     * @param regression numeric targets instead of class labels
+     * @param featureColumns the feature columns by name, in this order (other columns are ignored);
+     *     null for every column but the label, in file order
+     * @param classNames the classes labels must be one of (index = class, e.g. a saved model's);
+     *     null to take the data's own
+     */
+    public record Options(
+            String labelColumn,
+            boolean header,
+            boolean regression,
+            List<String> featureColumns,
+            List<String> classNames) {
+        /** Every column but the label is a feature; classes from the data. */
+        public Options(String labelColumn, boolean header, boolean regression) {
+            this(labelColumn, header, regression, null, null);
+        }
+
         /** A header row, the label column found by name (or the default), classification. */
         public static Options classification(String labelColumn) {
             return new Options(labelColumn, true, false);
         }
+    }
+
+    /**
+     * A CSV file's columns: its header, and which of them is the label by the rules of {@link
+     * #read(Reader, String, Options)}.
+     *
+     * @param header every column name, in file order
+     * @param label the label column's name
+     */
+    public record Columns(List<String> header, String label) {
+        /** Every column but the label, in file order. */
+        public List<String> features() {
+            List<String> f = new ArrayList<>(header);
+            f.remove(label);
+            return f;
+        }
+    }
+
+    /**
+     * Reads only the header row of a CSV file and resolves its label column ({@code labelColumn},
+     * or the default when null).
+     *
+     * @throws DataFormatException if the file is missing, empty or has no such column
+     */
+    public static Columns columns(Path file, String labelColumn) {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line = in.readLine();
+            while (line != null && line.isBlank()) {
+                line = in.readLine();
+            }
+            if (line == null) {
+                throw new DataFormatException(file + ": empty file (expected a header row)");
+            }
+            List<String> header = trimmed(split(line, file.toString(), 1));
+            return new Columns(
+                    header, header.get(labelIndex(header, labelColumn, file.toString())));
+        } catch (NoSuchFileException e) {
+            throw new DataFormatException(file + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new DataFormatException(file + ": not UTF-8 text");
+        } catch (IOException e) {
+            throw new DataFormatException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static List<String> trimmed(List<String> fields) {
+        List<String> out = new ArrayList<>(fields.size());
+        for (String f : fields) {
+            out.add(f.trim());
+        }
+        return out;
     }
 
     private CsvReader() {}
@@ -102,17 +174,16 @@ public final class CsvReader {
                             + ": expected at least 2 columns (features and a label), found "
                             + width);
         }
+        header = trimmed(header);
         int label = labelIndex(header, options.labelColumn(), source);
-        int features = width - 1;
+        int[] cols = featureIndices(header, label, options.featureColumns(), source);
+        int features = cols.length;
         float[] x = new float[rows.size() * features];
         for (int r = 0; r < rows.size(); r++) {
             String[] row = rows.get(r);
-            int c = 0;
-            for (int j = 0; j < width; j++) {
-                if (j == label) {
-                    continue;
-                }
-                x[r * features + c++] = number(row[j], source, lineNumbers.get(r), header.get(j));
+            for (int c = 0; c < features; c++) {
+                x[r * features + c] =
+                        number(row[cols[c]], source, lineNumbers.get(r), header.get(cols[c]));
             }
         }
         if (options.regression()) {
@@ -122,7 +193,94 @@ public final class CsvReader {
             }
             return new Dataset(source, x, features, y, 1, List.of());
         }
+        for (int r = 0; r < rows.size(); r++) {
+            if (rows.get(r)[label].isBlank()) {
+                throw new DataFormatException(
+                        source
+                                + ":"
+                                + lineNumbers.get(r)
+                                + ": column '"
+                                + header.get(label)
+                                + "': expected a class label but found an empty cell");
+            }
+        }
+        if (options.classNames() != null) {
+            return fixedClasses(source, rows, lineNumbers, label, header, x, features, options);
+        }
         return classification(source, rows, label, x, features);
+    }
+
+    /**
+     * Indices of the feature columns: {@code wanted} by name in that order, or every column but the
+     * label.
+     */
+    private static int[] featureIndices(
+            List<String> header, int label, List<String> wanted, String source) {
+        if (wanted == null) {
+            int[] cols = new int[header.size() - (label >= 0 ? 1 : 0)];
+            int c = 0;
+            for (int j = 0; j < header.size(); j++) {
+                if (j != label) {
+                    cols[c++] = j;
+                }
+            }
+            return cols;
+        }
+        int[] cols = new int[wanted.size()];
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < cols.length; i++) {
+            cols[i] = header.indexOf(wanted.get(i));
+            if (cols[i] < 0 || cols[i] == label) {
+                missing.add(wanted.get(i));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new DataFormatException(
+                    source
+                            + ": expected the feature column"
+                            + (missing.size() == 1 ? " " : "s ")
+                            + preview(missing)
+                            + " but the header has no such column (columns: "
+                            + preview(header)
+                            + ")");
+        }
+        return cols;
+    }
+
+    private static Dataset fixedClasses(
+            String source,
+            List<String[]> rows,
+            List<Integer> lineNumbers,
+            int label,
+            List<String> header,
+            float[] x,
+            int features,
+            Options options) {
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        List<String> names = options.classNames();
+        for (int i = 0; i < names.size(); i++) {
+            index.put(names.get(i), i);
+        }
+        float[] y = new float[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            String v = rows.get(r)[label].trim();
+            Integer c = index.get(v);
+            if (c == null) {
+                throw new DataFormatException(
+                        source
+                                + ":"
+                                + lineNumbers.get(r)
+                                + ": column '"
+                                + header.get(label)
+                                + "': expected one of the classes "
+                                + preview(names)
+                                + " but found '"
+                                + v
+                                + "'");
+            }
+            y[r] = c;
+        }
+        return new Dataset(source, x, features, y, 1, names);
     }
 
     /**
@@ -133,15 +291,29 @@ public final class CsvReader {
      * @throws DataFormatException if the file is missing or malformed
      */
     public static Dataset readFeatures(Path file, String dropColumn) {
+        return readFeatures(file, dropColumn, null);
+    }
+
+    /**
+     * Feature rows of a CSV file with a header row, for prediction: the columns named {@code
+     * featureColumns}, in that order (any other column, {@code dropColumn} among them, is ignored);
+     * when {@code featureColumns} is null, every column but {@code dropColumn} (when the file has
+     * it), in file order. The chosen columns must be numeric.
+     *
+     * @return a dataset of the features with zero targets and no classes
+     * @throws DataFormatException if the file is missing or malformed, or lacks a named column
+     */
+    public static Dataset readFeatures(Path file, String dropColumn, List<String> featureColumns) {
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line = in.readLine();
             if (line == null) {
                 throw new DataFormatException(file + ": empty file (expected a header row)");
             }
-            List<String> header = split(line, file.toString(), 1);
-            int drop = dropColumn == null ? -1 : header.indexOf(dropColumn);
+            List<String> header = trimmed(split(line, file.toString(), 1));
+            int drop = dropColumn == null ? -1 : header.indexOf(dropColumn.trim());
             int width = header.size();
-            int features = width - (drop >= 0 ? 1 : 0);
+            int[] cols = featureIndices(header, drop, featureColumns, file.toString());
+            int features = cols.length;
             List<float[]> rows = new ArrayList<>();
             int lineNo = 1;
             while ((line = in.readLine()) != null) {
@@ -161,11 +333,13 @@ public final class CsvReader {
                                     + fields.size());
                 }
                 float[] r = new float[features];
-                int c = 0;
-                for (int j = 0; j < width; j++) {
-                    if (j != drop) {
-                        r[c++] = number(fields.get(j), file.toString(), lineNo, header.get(j));
-                    }
+                for (int c = 0; c < features; c++) {
+                    r[c] =
+                            number(
+                                    fields.get(cols[c]),
+                                    file.toString(),
+                                    lineNo,
+                                    header.get(cols[c]));
                 }
                 rows.add(r);
             }

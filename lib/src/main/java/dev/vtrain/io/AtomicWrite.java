@@ -4,16 +4,24 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Durable, atomic file replacement: the content goes to a temporary file in the target's directory,
  * is forced to disk, renamed over the target in one step, and the directory is forced too. A crash
  * leaves either the old file or the new one, never a mix; the temporary file's name starts with '.'
  * and ends in '.tmp', so it is never mistaken for the target.
+ *
+ * <p>The target's directory must exist (none is created). A new file gets the permissions the
+ * process's umask gives; a replaced file keeps its permissions.
  */
 public final class AtomicWrite {
     /**
@@ -28,12 +36,16 @@ public final class AtomicWrite {
     public static void write(Path target, ByteBuffer... buffers) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new NoSuchFileException(
+                    String.valueOf(dir),
+                    null,
+                    "the directory to write " + target + " into does not exist");
+        }
+        Path tmp = temporary(dir, abs.getFileName().toString());
         try {
-            try (FileChannel ch =
-                    FileChannel.open(
-                            tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            keepPermissions(abs, tmp);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 long written = 0;
                 for (ByteBuffer b : buffers) {
                     while (b.hasRemaining()) {
@@ -60,6 +72,45 @@ public final class AtomicWrite {
             forceDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Creates an empty temporary file beside the target with {@code CREATE_NEW} and no explicit
+     * attributes, so its permissions follow the umask ({@code Files.createTempFile} would make it
+     * 0600).
+     */
+    private static Path temporary(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp =
+                    dir.resolve(
+                            "."
+                                    + name
+                                    + "."
+                                    + Long.toUnsignedString(
+                                            ThreadLocalRandom.current().nextLong(), 36)
+                                    + ".tmp");
+            try {
+                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+                        .close();
+                return tmp;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt > 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void keepPermissions(Path target, Path tmp) throws IOException {
+        if (!Files.exists(target)) {
+            return;
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(target);
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: the new file keeps the default permissions.
         }
     }
 

@@ -110,7 +110,9 @@ public final class Checkpoints {
         }
         ByteBuffer data = Safetensors.encode(tensors, Map.of())[1];
         meta.put(CHECKSUM, checksum(data, meta));
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectory(dir); // the directory asked for, never its parents
+        }
         Path file = dir.resolve(String.format("%s%012d%s", PREFIX, state.batchesDone, SUFFIX));
         Safetensors.write(file, tensors, meta);
         prune(dir);
