@@ -166,9 +166,17 @@ final class TrainCommand implements Callable<Integer> {
                             + " in it; give no other flags.")
     Path resume;
 
+    @Option(
+            names = "--allow-changed-data",
+            description =
+                    "With --resume: continue even if --data differs from what the run started on (size or"
+                            + " SHA-256).")
+    boolean allowChangedData;
+
     @Spec CommandSpec spec;
 
     private List<String> args = List.of();
+    private Integer scheduleEpochs;
     private Checkpoints.Loaded resumeFrom;
 
     int parseBatch(int trainSize) {
@@ -281,9 +289,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> all = spec.commandLine().getParseResult().originalArgs();
-        // The parse result's original arguments start with the subcommand's name.
-        args = !all.isEmpty() && all.get(0).equals(spec.name()) ? all.subList(1, all.size()) : all;
+        args = RunFlags.given(spec);
         if (resume != null) {
             return resume();
         }
@@ -291,27 +297,95 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int resume() {
-        if (spec.commandLine().getParseResult().matchedOptions().size() != 1) {
-            throw new IllegalArgumentException(
-                    "--resume takes the configuration saved in the checkpoint; give no other flags");
-        }
         Checkpoints.Loaded loaded = Checkpoints.load(resume);
-        String saved = loaded.metadata().get("vtrain.args");
-        if (saved == null) {
+        for (String w : loaded.warnings()) {
+            System.err.println("vtrain: warning: " + w);
+        }
+        String savedArgs = loaded.metadata().get("vtrain.args");
+        if (savedArgs == null) {
             throw new IllegalArgumentException(
                     loaded.file() + ": checkpoint has no saved command line to resume with");
         }
         List<String> original = new ArrayList<>();
-        for (Object o : (List<?>) Json.parse(saved)) {
+        for (Object o : (List<?>) Json.parse(savedArgs)) {
             original.add((String) o);
         }
-        TrainCommand resumed = new TrainCommand();
-        new CommandLine(resumed).parseArgs(original.toArray(String[]::new));
-        resumed.args = original;
-        resumed.resumeFrom = loaded;
+        TrainCommand saved = new TrainCommand();
+        new CommandLine(saved).parseArgs(original.toArray(String[]::new));
+        Path here = loaded.file().toAbsolutePath().getParent();
+        Path origin = saved.checkpointDir == null ? null : saved.checkpointDir.toAbsolutePath();
+        int savedEpochs = saved.epochs;
+        List<String> givenNow = new ArrayList<>();
+        for (CommandLine.Model.OptionSpec o :
+                spec.commandLine().getParseResult().matchedOptions()) {
+            String name = o.longestName();
+            givenNow.add(name);
+            CommandLine.Model.OptionSpec was = saved.spec.findOption(name);
+            if (RunFlags.MAY_DIFFER.contains(name)) {
+                was.setValue(o.getValue());
+                continue;
+            }
+            String before = RunFlags.value(was);
+            String now = RunFlags.value(o);
+            if (!before.equals(now)) {
+                throw new UsageException(
+                        "--resume "
+                                + resume
+                                + ": "
+                                + name
+                                + " was "
+                                + (before.equals("null") ? "not given" : before)
+                                + " in the run, this command gives "
+                                + now
+                                + "; resume with the run's own flags (only --epochs, --threads, outputs"
+                                + " and checkpointing may change), e.g. vtrain train --resume "
+                                + resume);
+            }
+        }
+        TrainCommand run = saved;
+        if (origin != null && !origin.normalize().equals(here.normalize())) {
+            dropOutputsOfCopy(saved, origin, givenNow);
+        }
+        if (givenNow.contains("--checkpoint-dir")
+                && !checkpointDir.toAbsolutePath().normalize().equals(here.normalize())) {
+            System.out.println(
+                    "checkpoints continue in "
+                            + here
+                            + ", next to the one resumed (not "
+                            + checkpointDir
+                            + ")");
+        }
+        run.scheduleEpochs = savedEpochs;
+        run.checkpointDir = here;
+        run.resumeFrom = loaded;
+        run.allowChangedData = allowChangedData;
+        run.args = RunFlags.given(run.spec);
         System.out.println(
-                "resuming from " + loaded.file() + " with: " + String.join(" ", original));
-        return resumed.run();
+                "resuming from " + loaded.file() + " with: " + String.join(" ", run.args));
+        return run.run();
+    }
+
+    /**
+     * A checkpoint copied away from its run's directory does not write the run's outputs (they
+     * would overwrite the original run's files): it writes those given again on this command.
+     */
+    private static void dropOutputsOfCopy(TrainCommand saved, Path origin, List<String> givenNow) {
+        List<String> dropped = new ArrayList<>();
+        for (String flag : RunFlags.OUTPUTS) {
+            CommandLine.Model.OptionSpec o = saved.spec.findOption(flag);
+            if (o != null && o.getValue() != null && !givenNow.contains(flag)) {
+                dropped.add(flag + " " + o.getValue());
+                o.setValue(null);
+            }
+        }
+        if (!dropped.isEmpty()) {
+            System.err.println(
+                    "vtrain: warning: the checkpoint was copied from "
+                            + origin
+                            + "; the run's outputs ("
+                            + String.join(", ", dropped)
+                            + ") are not overwritten; give them with this command to write them");
+        }
     }
 
     private int run() {
@@ -321,6 +395,10 @@ final class TrainCommand implements Callable<Integer> {
         UsageException.wrap(this::validate);
         int t = ThreadCount.resolve(threads);
         boolean regression = data.regression();
+        String fingerprint = DataFingerprint.of(data.data);
+        if (resumeFrom != null) {
+            checkSameData(fingerprint);
+        }
         PreparedData prepared = PreparedData.load(data.request(seed));
         Dataset train = prepared.split().train();
         int outputs = regression ? train.targetWidth() : train.numClasses();
@@ -342,7 +420,12 @@ final class TrainCommand implements Callable<Integer> {
                 Optimizer opt = optimizer.build(m);
                 Trainer trainer = new Trainer(m, loss, opt)) {
             ReduceLROnPlateau plateau = schedule.plateau();
-            Schedule lrSchedule = schedule.build(optimizer.lr, epochs, stepsPerEpoch);
+            // A resume with more --epochs keeps the schedule of the run it continues.
+            Schedule lrSchedule =
+                    schedule.build(
+                            optimizer.lr,
+                            scheduleEpochs != null ? scheduleEpochs : epochs,
+                            stepsPerEpoch);
             TrainingOptions options =
                     TrainingOptions.builder()
                             .epochs(epochs)
@@ -368,7 +451,7 @@ final class TrainCommand implements Callable<Integer> {
                                                     m,
                                                     opt,
                                                     plateau,
-                                                    Map.of("vtrain.args", Json.writeCompact(args))),
+                                                    checkpointMetadata(fingerprint)),
                                     checkpointEvery)
                             .build();
             TrainingState state = new TrainingState();
@@ -382,6 +465,13 @@ final class TrainCommand implements Callable<Integer> {
                         state.epoch,
                         state.batch,
                         state.batchesDone);
+                if (state.batch > 0 && state.epochSeconds > 0) {
+                    System.out.printf(
+                            Locale.ROOT,
+                            "epoch %d's time includes the %.2fs it trained before the interruption%n",
+                            state.epoch,
+                            state.epochSeconds);
+                }
                 if (state.epoch > epochs) {
                     System.out.println(
                             "the checkpoint is of a finished run ("
@@ -432,6 +522,30 @@ final class TrainCommand implements Callable<Integer> {
             writeOutputs(prepared, m, b, t, history, metrics, wall, regression);
         }
         return 0;
+    }
+
+    private Map<String, String> checkpointMetadata(String fingerprint) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("vtrain.args", Json.writeCompact(args));
+        if (fingerprint != null) {
+            meta.put(DataFingerprint.KEY, fingerprint);
+        }
+        return meta;
+    }
+
+    private void checkSameData(String fingerprint) {
+        String was = resumeFrom.metadata().get(DataFingerprint.KEY);
+        if (was == null || was.equals(fingerprint) || allowChangedData) {
+            return;
+        }
+        throw new IllegalArgumentException(
+                "--data "
+                        + data.data
+                        + " changed since the checkpoint was written (then "
+                        + was
+                        + "; now "
+                        + (fingerprint == null ? "missing" : fingerprint)
+                        + "); resume on the same data, or add --allow-changed-data to continue anyway");
     }
 
     private void writeOutputs(

@@ -249,11 +249,9 @@ class CliTest {
                 2,
                 dev.vtrain.io.Checkpoints.list(ck).size(),
                 "the newest two checkpoints are kept");
-        CliRun.Result extra = run("train", "--resume", ck.toString(), "--epochs", "5");
-        assertEquals(1, extra.code());
-        assertTrue(
-                extra.err().contains("--resume takes the configuration saved in the checkpoint"),
-                extra.err());
+        CliRun.Result other = run("train", "--resume", ck.toString(), "--lr", "0.5");
+        assertEquals(2, other.code(), "a flag that changes the run is a usage error");
+        assertTrue(other.err().contains("--lr was "), other.err());
         CliRun.Result resumed = run("train", "--resume", ck.toString());
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(
@@ -264,7 +262,17 @@ class CliTest {
         byte[] bytes = Files.readAllBytes(last);
         bytes[bytes.length - 3] ^= 1;
         Files.write(last, bytes);
-        CliRun.Result corrupt = run("train", "--resume", ck.toString());
+        CliRun.Result fallback = run("train", "--resume", ck.toString());
+        assertEquals(0, fallback.code(), fallback.err());
+        assertTrue(
+                fallback.err().contains("checksum mismatch")
+                        && fallback.err().contains("resuming from the previous checkpoint"),
+                "a corrupt newest checkpoint falls back to the previous one: " + fallback.err());
+        // The fallback retrained the lost epoch and rewrote the newest checkpoint: corrupt it again.
+        bytes = Files.readAllBytes(last);
+        bytes[bytes.length - 3] ^= 1;
+        Files.write(last, bytes);
+        CliRun.Result corrupt = run("train", "--resume", last.toString());
         assertEquals(1, corrupt.code());
         assertEquals(1, corrupt.err().strip().lines().count(), corrupt.err());
         assertTrue(corrupt.err().contains("checksum mismatch"), corrupt.err());

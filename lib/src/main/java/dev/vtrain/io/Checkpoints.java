@@ -198,10 +198,20 @@ public final class Checkpoints {
     public static final class Loaded {
         private final Path file;
         private final Safetensors.Contents contents;
+        private final List<String> warnings;
 
-        private Loaded(Path file, Safetensors.Contents contents) {
+        private Loaded(Path file, Safetensors.Contents contents, List<String> warnings) {
             this.file = file;
             this.contents = contents;
+            this.warnings = List.copyOf(warnings);
+        }
+
+        /**
+         * Newer checkpoints of the directory that could not be read, each with why, when {@link
+         * #load} fell back to an older one; empty otherwise.
+         */
+        public List<String> warnings() {
+            return warnings;
         }
 
         /** The file read. */
@@ -369,32 +379,55 @@ public final class Checkpoints {
 
     /**
      * Loads and verifies a checkpoint: {@code path} is a checkpoint file, or a directory whose
-     * newest checkpoint is taken.
+     * newest readable checkpoint is taken (a newer one that is truncated or corrupted is skipped
+     * and named in {@link Loaded#warnings()}).
      *
-     * @throws SafetensorsException if there is none, or it is truncated or corrupted
+     * @throws SafetensorsException if there is none, or the one named (or every one of the
+     *     directory) is truncated or corrupted
      */
     public static Loaded load(Path path) {
-        Path file = path;
-        if (Files.isDirectory(path)) {
-            List<Path> all;
-            try {
-                all = list(path);
-            } catch (IOException e) {
-                throw new SafetensorsException(
-                        path + ": cannot list checkpoints (" + e.getMessage() + ")");
-            }
-            if (all.isEmpty()) {
-                throw new SafetensorsException(
-                        path + ": no checkpoint-*.safetensors files to resume from");
-            }
-            file = all.get(all.size() - 1);
+        if (!Files.exists(path)) {
+            throw new SafetensorsException(
+                    path + ": no such file or directory (expected a checkpoint file or directory)");
         }
+        if (!Files.isDirectory(path)) {
+            return new Loaded(path, verified(path), List.of());
+        }
+        List<Path> all;
+        try {
+            all = list(path);
+        } catch (IOException e) {
+            throw new SafetensorsException(
+                    path + ": cannot list checkpoints (" + e.getMessage() + ")");
+        }
+        if (all.isEmpty()) {
+            throw new SafetensorsException(
+                    path + ": no checkpoint-*.safetensors files to resume from");
+        }
+        List<String> skipped = new ArrayList<>();
+        SafetensorsException newest = null;
+        for (int i = all.size() - 1; i >= 0; i--) {
+            try {
+                Safetensors.Contents c = verified(all.get(i));
+                if (!skipped.isEmpty()) {
+                    skipped.add("resuming from the previous checkpoint, " + all.get(i));
+                }
+                return new Loaded(all.get(i), c, skipped);
+            } catch (SafetensorsException e) {
+                newest = newest == null ? e : newest;
+                skipped.add("skipped " + all.get(i) + ": " + e.getMessage());
+            }
+        }
+        throw newest;
+    }
+
+    private static Safetensors.Contents verified(Path file) {
         Safetensors.Contents c;
         try {
             c = Safetensors.read(file);
         } catch (SafetensorsException e) {
             throw new SafetensorsException(
-                    e.getMessage() + " — the checkpoint is truncated or corrupted" + hint(file));
+                    e.getMessage() + " — the checkpoint is truncated or corrupted");
         }
         if (!"1".equals(c.metadata().get("vtrain.checkpoint"))) {
             throw new SafetensorsException(file + ": not a vtrain training checkpoint");
@@ -402,26 +435,8 @@ public final class Checkpoints {
         ByteBuffer data = Safetensors.encode(new ArrayList<>(c.tensors().values()), Map.of())[1];
         String expected = c.metadata().get(CHECKSUM);
         if (expected == null || !expected.equals(checksum(data, c.metadata()))) {
-            throw new SafetensorsException(
-                    file + ": checkpoint is corrupted (checksum mismatch)" + hint(file));
+            throw new SafetensorsException(file + ": checkpoint is corrupted (checksum mismatch)");
         }
-        return new Loaded(file, c);
-    }
-
-    private static String hint(Path file) {
-        try {
-            List<Path> all = list(file.toAbsolutePath().getParent());
-            all.remove(file.toAbsolutePath());
-            all.removeIf(p -> !p.getFileName().toString().startsWith(PREFIX));
-            if (!all.isEmpty()) {
-                return "; the previous checkpoint "
-                        + all.get(all.size() - 1)
-                        + " can be resumed with --resume "
-                        + all.get(all.size() - 1);
-            }
-        } catch (IOException | RuntimeException e) {
-            // no hint
-        }
-        return "";
+        return c;
     }
 }

@@ -230,18 +230,26 @@ class CheckpointsTest {
             flipped[flipped.length - 5] ^= 0x10;
             Files.write(newest, flipped);
             String m =
-                    assertThrows(SafetensorsException.class, () -> Checkpoints.load(dir))
+                    assertThrows(SafetensorsException.class, () -> Checkpoints.load(newest))
                             .getMessage();
+            assertTrue(m.contains("checkpoint is corrupted (checksum mismatch)"), m);
+            Checkpoints.Loaded fallback = Checkpoints.load(dir);
+            assertEquals(older, fallback.file(), "a corrupt newest falls back to the previous one");
             assertTrue(
-                    m.contains("checkpoint is corrupted (checksum mismatch)")
-                            && m.contains(older.toString()),
-                    m);
+                    String.join("; ", fallback.warnings()).contains("checksum mismatch"),
+                    fallback.warnings().toString());
             try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.WRITE)) {
                 ch.truncate(good.length / 2);
             }
-            m = assertThrows(SafetensorsException.class, () -> Checkpoints.load(dir)).getMessage();
+            m =
+                    assertThrows(SafetensorsException.class, () -> Checkpoints.load(newest))
+                            .getMessage();
             assertTrue(m.contains("truncated or corrupted"), m);
-            assertEquals(older, Checkpoints.load(older).file(), "the older checkpoint still loads");
+            assertEquals(older, Checkpoints.load(dir).file(), "the older checkpoint still loads");
+            Files.write(older, flipped);
+            m = assertThrows(SafetensorsException.class, () -> Checkpoints.load(dir)).getMessage();
+            assertTrue(
+                    m.contains("truncated or corrupted"), "none loads: the newest's error: " + m);
         }
     }
 
