@@ -268,7 +268,8 @@ class CliTest {
                 fallback.err().contains("checksum mismatch")
                         && fallback.err().contains("resuming from the previous checkpoint"),
                 "a corrupt newest checkpoint falls back to the previous one: " + fallback.err());
-        // The fallback retrained the lost epoch and rewrote the newest checkpoint: corrupt it again.
+        // The fallback retrained the lost epoch and rewrote the newest checkpoint: corrupt it
+        // again.
         bytes = Files.readAllBytes(last);
         bytes[bytes.length - 3] ^= 1;
         Files.write(last, bytes);

@@ -180,9 +180,20 @@ public final class ModelFile {
      * @throws SafetensorsException if the file is not a valid vtrain model file
      */
     public static Saved load(Path file) {
-        Safetensors.Contents c = Safetensors.read(file);
+        return load(Safetensors.read(file), file.toString());
+    }
+
+    /**
+     * Reads a model file's bytes ({@code source} names them in errors), as {@link #load(Path)}.
+     *
+     * @throws SafetensorsException if the bytes are not a valid vtrain model file
+     */
+    public static Saved read(byte[] bytes, String source) {
+        return load(Safetensors.read(bytes, source), source);
+    }
+
+    private static Saved load(Safetensors.Contents c, String where) {
         Map<String, String> meta = new LinkedHashMap<>(c.metadata());
-        String where = file.toString();
         String format = meta.get("vtrain.format");
         if (!FORMAT.equals(format) && !FORMAT_V1.equals(format)) {
             throw new SafetensorsException(
@@ -234,6 +245,7 @@ public final class ModelFile {
                 weights.put(t.name(), t.data());
             }
             checkShapes(net, input, c.tensors(), where);
+            checkFinite(c.tensors(), where);
             return new Saved(net, input, weights, scaling, classes, Map.copyOf(meta));
         } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
             if (e instanceof SafetensorsException s) {
@@ -241,6 +253,29 @@ public final class ModelFile {
             }
             throw new SafetensorsException(
                     where + ": malformed vtrain metadata (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Refuses NaN or infinite weights: such a model predicts NaN for every input, so loading it
+     * silently would only move the error to the output.
+     */
+    static void checkFinite(Map<String, Safetensors.Entry> tensors, String where) {
+        for (Safetensors.Entry t : tensors.values()) {
+            float[] d = t.data();
+            for (int i = 0; i < d.length; i++) {
+                if (!Float.isFinite(d[i])) {
+                    throw new SafetensorsException(
+                            where
+                                    + ": tensor '"
+                                    + t.name()
+                                    + "' holds "
+                                    + d[i]
+                                    + " at index "
+                                    + i
+                                    + " (expected finite weights; the model was saved from a diverged run?)");
+                }
+            }
         }
     }
 
