@@ -48,7 +48,14 @@ public final class Main {
                 });
         cl.setExecutionExceptionHandler(
                 (ex, commandLine, parseResult) -> {
-                    commandLine.getErr().println("vtrain: " + message(ex));
+                    // One line, whatever the input quoted in the message held.
+                    commandLine
+                            .getErr()
+                            .println(
+                                    "vtrain: "
+                                            + message(ex)
+                                                    .replace("\r", "\\r")
+                                                    .replace("\n", "\\n"));
                     if (System.getenv("VTRAIN_DEBUG") != null) {
                         ex.printStackTrace(commandLine.getErr());
                     }

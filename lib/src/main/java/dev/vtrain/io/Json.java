@@ -37,7 +37,8 @@ public final class Json {
     }
 
     private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("invalid JSON at offset " + pos + ": " + what);
+        return new IllegalArgumentException(
+                "invalid JSON at offset " + pos + ": " + Printable.of(what));
     }
 
     private void skipWhitespace() {
