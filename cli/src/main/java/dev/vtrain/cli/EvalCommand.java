@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code vtrain eval}: metrics of a saved model on data, scaled as at training time. */
 @Command(
@@ -72,55 +74,95 @@ final class EvalCommand implements Callable<Integer> {
             description = "auto, cpu or scalar (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    @Spec CommandSpec commandSpec;
+
     @Override
     public Integer call() {
         if (batchSize < 1 || topK < 1) {
             throw new UsageException(
                     "Invalid --batch-size " + batchSize + " or --top-k " + topK + " (must be ≥ 1)");
         }
-        ModelFile.Saved saved = ModelFile.load(options.model);
-        Map<String, String> meta = saved.metadata();
-        if ("language-model".equals(meta.get("vtrain.task"))) {
-            return TextEval.run(
-                    saved,
-                    data != null ? data : meta.getOrDefault("vtrain.data", "shakespeare"),
-                    split,
-                    batchSize,
-                    backend,
-                    options.threadCount(),
-                    json);
-        }
+        options.validate();
         if (!List.of("test", "validation", "train", "all").contains(split)) {
             throw new UsageException(
                     "Invalid --split '" + split + "' (expected test, validation, train or all)");
         }
-        boolean regression = saved.classNames().isEmpty();
-        String source = data != null ? data : meta.getOrDefault("vtrain.data", "digits");
-        String label = labelColumn != null ? labelColumn : meta.get("vtrain.label_column");
-        List<String> features = SavedColumns.features(meta);
-        SavedColumns.warnIgnored(java.nio.file.Path.of(source), features, label);
-        PreparedData prepared =
-                PreparedData.load(
-                        new PreparedData.Request(
-                                source,
-                                label,
-                                Double.parseDouble(meta.getOrDefault("vtrain.val_split", "0.1")),
-                                Double.parseDouble(meta.getOrDefault("vtrain.test_split", "0.2")),
-                                "auto",
-                                Long.parseLong(meta.getOrDefault("vtrain.seed", "0")),
-                                regression,
-                                features,
-                                regression ? null : saved.classNames(),
-                                null),
-                        saved.scaling(),
-                        regression
-                                ? SavedTargets.read(
-                                        meta,
-                                        saved.network().outputShape(saved.inputShape()).size(),
-                                        options.model.toString())
-                                : null);
+        ModelFile.Saved saved;
+        PreparedData prepared;
+        boolean regression;
+        String source;
+        String part0 = split;
+        if (options.spec != null) {
+            if (data == null) {
+                throw new UsageException(
+                        "--spec: give --data too (a plain state_dict records no data)");
+            }
+            source = data;
+            if (!commandSpec.commandLine().getParseResult().hasMatchedOption("--split")) {
+                part0 = "all"; // a plain state_dict has no split of its own
+            }
+            prepared =
+                    PreparedData.load(
+                            new PreparedData.Request(
+                                    data,
+                                    labelColumn,
+                                    0.1,
+                                    0.2,
+                                    "none",
+                                    0,
+                                    false,
+                                    null,
+                                    options.classes,
+                                    null));
+            saved =
+                    options.loadStateDict(
+                            prepared.sampleShape(), prepared.split().train().classNames());
+            regression = false;
+        } else {
+            saved = options.loadModelFile();
+            Map<String, String> meta = saved.metadata();
+            if ("language-model".equals(meta.get("vtrain.task"))) {
+                return TextEval.run(
+                        saved,
+                        data != null ? data : meta.getOrDefault("vtrain.data", "shakespeare"),
+                        split,
+                        batchSize,
+                        backend,
+                        options.threadCount(),
+                        json);
+            }
+            regression = saved.classNames().isEmpty();
+            source = data != null ? data : meta.getOrDefault("vtrain.data", "digits");
+            String label = labelColumn != null ? labelColumn : meta.get("vtrain.label_column");
+            List<String> features = SavedColumns.features(meta);
+            SavedColumns.warnIgnored(java.nio.file.Path.of(source), features, label);
+            prepared =
+                    PreparedData.load(
+                            new PreparedData.Request(
+                                    source,
+                                    label,
+                                    Double.parseDouble(
+                                            meta.getOrDefault("vtrain.val_split", "0.1")),
+                                    Double.parseDouble(
+                                            meta.getOrDefault("vtrain.test_split", "0.2")),
+                                    "auto",
+                                    Long.parseLong(meta.getOrDefault("vtrain.seed", "0")),
+                                    regression,
+                                    features,
+                                    regression ? null : saved.classNames(),
+                                    null),
+                            saved.scaling(),
+                            regression
+                                    ? SavedTargets.read(
+                                            meta,
+                                            saved.network().outputShape(saved.inputShape()).size(),
+                                            options.model.toString())
+                                    : null);
+        }
+        Map<String, String> meta = saved.metadata();
+        String which = part0;
         Dataset part =
-                switch (split) {
+                switch (which) {
                     case "test" -> prepared.split().test();
                     case "validation" -> prepared.split().validation();
                     case "train" -> prepared.split().train();
@@ -159,7 +201,7 @@ final class EvalCommand implements Callable<Integer> {
                 out.remove("table");
                 out.put("model", options.model.toString());
                 out.put("data", prepared.source());
-                out.put("split", split);
+                out.put("split", which);
                 System.out.println(Json.write(out));
                 return 0;
             }
@@ -173,7 +215,7 @@ final class EvalCommand implements Callable<Integer> {
                     Locale.ROOT,
                     "data: %s, %s part, %d samples%n%n",
                     prepared.source(),
-                    split,
+                    which,
                     part.size());
             if (regression) {
                 System.out.printf(Locale.ROOT, "loss %.6g%n", num(metrics.get("loss")));

@@ -7,6 +7,7 @@ import dev.vtrain.data.Dataset;
 import dev.vtrain.io.AtomicWrite;
 import dev.vtrain.io.ModelFile;
 import dev.vtrain.nn.Model;
+import dev.vtrain.tensor.Shape;
 import dev.vtrain.train.Evaluator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,17 +49,34 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() {
         OutputPaths.checkFile("--out", out);
         int t = options.threadCount();
-        ModelFile.Saved saved = ModelFile.load(options.model);
-        if ("language-model".equals(saved.metadata().get("vtrain.task"))) {
-            throw new IllegalArgumentException(
-                    options.model
-                            + " is a language model: use 'vtrain generate' to sample text or 'vtrain eval' for its"
-                            + " loss; predict takes a classifier or regressor and CSV rows");
+        options.validate();
+        ModelFile.Saved saved;
+        Dataset raw;
+        String labelColumn;
+        if (options.spec != null) {
+            // A column named as labels usually are (label, target, class, y) is not a feature.
+            String found = CsvReader.columns(data, null).label();
+            labelColumn =
+                    List.of("label", "target", "class", "y")
+                                    .contains(found.toLowerCase(java.util.Locale.ROOT))
+                            ? found
+                            : null;
+            raw = CsvReader.readFeatures(data, labelColumn, null);
+            Shape shape = Shape.of(raw.featureCount());
+            saved = options.loadStateDict(shape, options.classesOrIndices(shape));
+        } else {
+            saved = options.loadModelFile();
+            if ("language-model".equals(saved.metadata().get("vtrain.task"))) {
+                throw new IllegalArgumentException(
+                        options.model
+                                + " is a language model: use 'vtrain generate' to sample text or 'vtrain eval' for"
+                                + " its loss; predict takes a classifier or regressor and CSV rows");
+            }
+            labelColumn = saved.metadata().getOrDefault("vtrain.label_column", "label");
+            List<String> features = SavedColumns.features(saved.metadata());
+            SavedColumns.warnIgnored(data, features, labelColumn);
+            raw = CsvReader.readFeatures(data, labelColumn, features);
         }
-        String labelColumn = saved.metadata().getOrDefault("vtrain.label_column", "label");
-        List<String> features = SavedColumns.features(saved.metadata());
-        SavedColumns.warnIgnored(data, features, labelColumn);
-        Dataset raw = CsvReader.readFeatures(data, labelColumn, features);
         if (raw.featureCount() != saved.inFeatures()) {
             throw new IllegalArgumentException(
                     data

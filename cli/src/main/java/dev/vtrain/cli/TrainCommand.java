@@ -414,9 +414,28 @@ final class TrainCommand implements Callable<Integer> {
                 prepared.split().test().size(),
                 train.featureCount(),
                 regression ? "regression target" : outputs + " classes");
+        int rows =
+                train.size()
+                        + prepared.split().validation().size()
+                        + prepared.split().test().size();
+        if (!regression && outputs > Math.max(20, rows / 4)) {
+            System.err.printf(
+                    Locale.ROOT,
+                    "vtrain: warning: %,d classes for %,d rows: is the label column%s an ID? (name the label"
+                            + " with --label-column, or use --task regression for a numeric target)%n",
+                    outputs,
+                    rows,
+                    prepared.columns() == null ? "" : " '" + prepared.columns().label() + "'");
+        }
         Backends.Selection selection = Backends.create(backend, t);
         try (Backend b = selection.backend();
-                Model m = prepareModel(model.shape(prepared.sampleShape()), outputs, batch, b);
+                Model m =
+                        prepareModel(
+                                model.shape(prepared.sampleShape()),
+                                outputs,
+                                batch,
+                                b,
+                                prepared.scaling());
                 Optimizer opt = optimizer.build(m);
                 Trainer trainer = new Trainer(m, loss, opt)) {
             ReduceLROnPlateau plateau = schedule.plateau();
@@ -605,17 +624,68 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println("model: " + save);
     }
 
-    private Model prepareModel(Shape input, int outputs, int batch, Backend b) {
+    /**
+     * Warns when the pretrained file's recorded feature scaling differs from this run's, or it
+     * records none (a PyTorch state_dict) while this run scales by default.
+     */
+    private void warnOnScaling(Map<String, String> meta, dev.vtrain.data.FeatureScaling scaling) {
+        String run = flagName(scaling.kind());
+        String recorded = meta.get("vtrain.scaling");
+        boolean explicit = spec.commandLine().getParseResult().hasMatchedOption("--scaling");
+        String source = null;
+        if (recorded != null) {
+            Object kind = ((Map<?, ?>) Json.parse(recorded)).get("kind");
+            source =
+                    kind == null
+                            ? null
+                            : flagName(dev.vtrain.data.FeatureScaling.Kind.valueOf((String) kind));
+        }
+        if (source == null
+                && !explicit
+                && scaling.kind() != dev.vtrain.data.FeatureScaling.Kind.NONE) {
+            System.err.println(
+                    "vtrain: warning: --init-from "
+                            + initFrom
+                            + " records no feature scaling (a PyTorch state_dict?), but this run scales inputs"
+                            + " with "
+                            + run
+                            + "; if the pretrained model saw raw inputs, add --scaling none");
+        } else if (source != null && !source.equals(run)) {
+            System.err.println(
+                    "vtrain: warning: --init-from "
+                            + initFrom
+                            + " was trained on inputs scaled with "
+                            + source
+                            + ", this run scales with "
+                            + run
+                            + "; add --scaling "
+                            + source
+                            + " to feed it what it learned on");
+        }
+    }
+
+    private static String flagName(dev.vtrain.data.FeatureScaling.Kind k) {
+        return k.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    private Model prepareModel(
+            Shape input,
+            int outputs,
+            int batch,
+            Backend b,
+            dev.vtrain.data.FeatureScaling scaling) {
         Model m = Model.build(model.build(input, outputs), input, batch, b, seed);
         try {
             if (initFrom != null) {
                 Pretrained.Report r = Pretrained.load(m, initFrom, newHead);
                 System.out.printf(
                         Locale.ROOT,
-                        "init: %d tensors from %s%s%n",
+                        "init: %d tensors from %s%s%s%n",
                         r.loaded().size(),
                         initFrom,
-                        r.newHead().isEmpty() ? "" : "; new output layer " + r.newHead());
+                        r.newHead().isEmpty() ? "" : "; new output layer " + r.newHead(),
+                        r.unused().isEmpty() ? "" : "; unused tensors in the file " + r.unused());
+                warnOnScaling(r.metadata(), scaling);
             }
             if (!freeze.isEmpty()) {
                 m.freeze(freeze);

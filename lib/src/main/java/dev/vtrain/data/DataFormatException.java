@@ -8,11 +8,11 @@ public final class DataFormatException extends RuntimeException {
 
     /** An error with a complete message. */
     public DataFormatException(String message) {
-        super(message);
+        super(dev.vtrain.io.Printable.line(message));
     }
 
     /** An error caused by an I/O or parse failure. */
     public DataFormatException(String message, Throwable cause) {
-        super(message, cause);
+        super(dev.vtrain.io.Printable.line(message), cause);
     }
 }

@@ -192,6 +192,38 @@ public final class ModelFile {
         return load(Safetensors.read(bytes, source), source);
     }
 
+    /**
+     * A plain state_dict (PyTorch's {@code save_file(model.state_dict())}, no vtrain metadata) with
+     * its architecture given by the caller: every tensor must match {@code network}'s parameters
+     * and buffers by name and shape. The features are used as they come (no scaling).
+     *
+     * @param classNames class names, index = output (empty for regression)
+     * @throws SafetensorsException if the file is invalid or does not match {@code network}
+     */
+    public static Saved fromStateDict(
+            Path file, Layer network, Shape input, List<String> classNames) {
+        Safetensors.Contents c = Safetensors.read(file);
+        String where = file.toString();
+        checkShapes(network, input, c.tensors(), where);
+        checkFinite(c.tensors(), where);
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (Safetensors.Entry t : c.tensors().values()) {
+            weights.put(t.name(), t.data());
+        }
+        Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+        meta.put(SPEC_KEY, Json.writeCompact(network.spec().toJson()));
+        meta.put(INPUT_SHAPE_KEY, shapeJson(input));
+        double[] ones = new double[input.size()];
+        Arrays.fill(ones, 1);
+        return new Saved(
+                network,
+                input,
+                weights,
+                FeatureScaling.of(FeatureScaling.Kind.NONE, new double[input.size()], ones),
+                List.copyOf(classNames),
+                Map.copyOf(meta));
+    }
+
     private static Saved load(Safetensors.Contents c, String where) {
         Map<String, String> meta = new LinkedHashMap<>(c.metadata());
         String format = meta.get("vtrain.format");
@@ -204,6 +236,9 @@ public final class ModelFile {
                             + FORMAT
                             + " or "
                             + FORMAT_V1
+                            + (format == null
+                                    ? "; a plain state_dict loads with its architecture given"
+                                    : "")
                             + ")");
         }
         try {

@@ -24,8 +24,13 @@ public final class Pretrained {
      * @param loaded parameters copied from the file
      * @param newHead output-layer parameters left freshly initialised
      * @param unused tensors in the file the model has no use for
+     * @param metadata the file's metadata (empty for a plain PyTorch state_dict)
      */
-    public record Report(List<String> loaded, List<String> newHead, List<String> unused) {}
+    public record Report(
+            List<String> loaded,
+            List<String> newHead,
+            List<String> unused,
+            java.util.Map<String, String> metadata) {}
 
     /**
      * Copies matching weights from {@code file} into {@code model}.
@@ -43,6 +48,7 @@ public final class Pretrained {
      */
     public static Report load(Model model, Path file, boolean replaceHead) {
         Safetensors.Contents c = Safetensors.read(file);
+        ModelFile.checkFinite(c.tensors(), file.toString());
         // The output layer: the one that declared the last parameter.
         List<Parameter> params = model.parameters();
         String head = params.isEmpty() ? "" : params.get(params.size() - 1).owner();
@@ -90,7 +96,7 @@ public final class Pretrained {
                 unused.remove(b.name());
             }
         }
-        return new Report(loaded, newHead, unused);
+        return new Report(loaded, newHead, unused, c.metadata());
     }
 
     /**
@@ -102,6 +108,7 @@ public final class Pretrained {
      */
     public static void loadStrict(Model model, Path file) {
         Safetensors.Contents c = Safetensors.read(file);
+        ModelFile.checkFinite(c.tensors(), file.toString());
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
         List<String> unexpected = new ArrayList<>(c.tensors().keySet());

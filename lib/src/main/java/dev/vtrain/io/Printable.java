@@ -11,11 +11,24 @@ public final class Printable {
 
     private Printable() {}
 
+    /**
+     * A whole message made one line: control characters escaped, nothing cut. Exceptions whose
+     * messages quote input ({@link SafetensorsException}, {@code DataFormatException}, {@code
+     * SpecException}) pass their messages through this.
+     */
+    public static String line(String message) {
+        return message == null ? null : escape(message, Integer.MAX_VALUE);
+    }
+
     /** {@code text} with control characters escaped, cut to {@link #MAX} characters. */
     public static String of(String text) {
-        StringBuilder sb = new StringBuilder(Math.min(text.length(), MAX) + 8);
+        return escape(text, MAX);
+    }
+
+    private static String escape(String text, int max) {
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), max) + 8);
         for (int i = 0; i < text.length(); i++) {
-            if (sb.length() >= MAX) {
+            if (sb.length() >= max) {
                 return sb.append('…').toString();
             }
             char c = text.charAt(i);

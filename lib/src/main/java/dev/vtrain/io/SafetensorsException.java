@@ -6,6 +6,6 @@ public final class SafetensorsException extends RuntimeException {
 
     /** An exception with a complete message. */
     public SafetensorsException(String message) {
-        super(message);
+        super(dev.vtrain.io.Printable.line(message));
     }
 }

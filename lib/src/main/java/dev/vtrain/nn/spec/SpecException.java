@@ -19,7 +19,7 @@ public final class SpecException extends IllegalArgumentException {
      * @throws IllegalArgumentException if {@code position} is negative
      */
     public SpecException(int position, String detail) {
-        super(message(position, detail));
+        super(dev.vtrain.io.Printable.line(message(position, detail)));
         this.position = position;
     }
 
