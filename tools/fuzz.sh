@@ -21,6 +21,6 @@ for t in "${targets[@]}"; do
     -Dspotless.check.skip=true >"$log" 2>&1 && rc=0 || rc=$?
   secs=$(( $(date +%s) - start ))
   execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
-  crashes=$(grep -c "== Java Exception" "$log" || true)
+  crashes=$(grep -c "FuzzTestFindingException" "$log" || true)
   echo "$t: ${secs}s, ${execs:-?} executions, ${crashes} crash(es), exit $rc (log $log)"
 done
