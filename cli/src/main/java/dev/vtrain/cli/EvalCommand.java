@@ -1,7 +1,6 @@
 package dev.vtrain.cli;
 
 import dev.vtrain.backend.Backend;
-import dev.vtrain.backend.Backends;
 import dev.vtrain.data.Dataset;
 import dev.vtrain.io.Json;
 import dev.vtrain.io.ModelFile;
@@ -191,7 +190,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         int t = options.threadCount();
         Loss loss = regression ? new MSELoss() : new CrossEntropyLoss();
-        try (Backend b = Backends.create(backend, t).backend();
+        try (Backend b = BackendFlag.create(backend, t).backend();
                 Model m = saved.build(b, batchSize);
                 Evaluator evaluator = new Evaluator(m, loss)) {
             Map<String, Object> metrics =

@@ -1,7 +1,6 @@
 package dev.vtrain.cli;
 
 import dev.vtrain.backend.Backend;
-import dev.vtrain.backend.Backends;
 import dev.vtrain.data.Vocabulary;
 import dev.vtrain.generate.TextGenerator;
 import dev.vtrain.generate.TokenSampler;
@@ -83,7 +82,7 @@ final class GenerateCommand implements Callable<Integer> {
         Vocabulary vocabulary = new Vocabulary(chars);
         TokenSampler sampler = new TokenSampler(vocabulary.size(), temperature, topK, seed);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-        try (Backend b = Backends.create(backend, threads).backend();
+        try (Backend b = BackendFlag.create(backend, threads).backend();
                 Model m = saved.build(b, 1);
                 TextGenerator g = new TextGenerator(m, vocabulary, sampler)) {
             StringBuilder one = new StringBuilder(2);

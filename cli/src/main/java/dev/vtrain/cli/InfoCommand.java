@@ -30,8 +30,8 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        Backends.Selection s = Backends.create(backend, t);
+        int t = ThreadCount.resolve(threads);
+        Backends.Selection s = BackendFlag.create(backend, t);
         try (Backend b = s.backend()) {
             Map<String, Object> env = Environment.describe(t, b.name());
             System.out.println("vtrain " + new Main.Version().getVersion()[0].substring(7));

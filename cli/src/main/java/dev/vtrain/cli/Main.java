@@ -39,11 +39,13 @@ public final class Main {
         cl.setParameterExceptionHandler(
                 (ex, a) -> {
                     PrintWriter err = ex.getCommandLine().getErr();
-                    err.println("vtrain: " + ex.getMessage() + suggestion(ex));
                     err.println(
-                            "Try '"
+                            "vtrain: "
+                                    + ex.getMessage()
+                                    + suggestion(ex)
+                                    + " (see '"
                                     + ex.getCommandLine().getCommandSpec().qualifiedName()
-                                    + " --help'.");
+                                    + " --help')");
                     return 2;
                 });
         cl.setExecutionExceptionHandler(

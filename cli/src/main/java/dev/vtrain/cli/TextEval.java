@@ -1,7 +1,6 @@
 package dev.vtrain.cli;
 
 import dev.vtrain.backend.Backend;
-import dev.vtrain.backend.Backends;
 import dev.vtrain.data.CharCorpus;
 import dev.vtrain.data.Vocabulary;
 import dev.vtrain.io.Json;
@@ -64,7 +63,7 @@ final class TextEval {
         double sum = 0;
         long counted = 0;
         SequenceCrossEntropyLoss loss = new SequenceCrossEntropyLoss(vocabulary.size());
-        try (Backend b = Backends.create(backend, threads).backend();
+        try (Backend b = BackendFlag.create(backend, threads).backend();
                 Model m = saved.build(b, rows);
                 Storage s = b.allocate(2L * rows * block + 16)) {
             Tensor x = Tensor.of(s, 0, rows, block);

@@ -129,7 +129,7 @@ final class TextTrainRun {
                             + vocab
                             + ") logits");
         }
-        Backends.Selection selection = Backends.create(c.backend, t);
+        Backends.Selection selection = BackendFlag.create(c.backend, t);
         try (Backend b = selection.backend();
                 Model m = Model.build(net, input, batch, b, c.seed);
                 Optimizer opt = c.optimizer.build(m);

@@ -245,6 +245,7 @@ final class TrainCommand implements Callable<Integer> {
                     "Invalid --lr " + optimizer.lr + " (must be a finite value ≥ 0)");
         }
         optimizer.name();
+        BackendFlag.check(backend);
         if (!data.regression()
                 && spec.commandLine().getParseResult().hasMatchedOption("--target-scaling")) {
             throw new IllegalArgumentException(
@@ -427,7 +428,7 @@ final class TrainCommand implements Callable<Integer> {
                     rows,
                     prepared.columns() == null ? "" : " '" + prepared.columns().label() + "'");
         }
-        Backends.Selection selection = Backends.create(backend, t);
+        Backends.Selection selection = BackendFlag.create(backend, t);
         try (Backend b = selection.backend();
                 Model m =
                         prepareModel(

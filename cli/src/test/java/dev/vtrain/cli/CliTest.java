@@ -87,7 +87,12 @@ class CliTest {
                         .startsWith(
                                 "vtrain: Invalid value for option '--epochs': 'many' is not an int"),
                 r.err());
-        assertEquals(2, r.err().strip().lines().count(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        CliRun.Result typo = run("train", "--epoch", "3");
+        assertEquals(2, typo.code());
+        assertTrue(
+                typo.err().contains("did you mean") && typo.err().contains("--epochs"), typo.err());
+        assertEquals(1, typo.err().strip().lines().count(), typo.err());
     }
 
     @Test
