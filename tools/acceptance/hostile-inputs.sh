@@ -117,7 +117,7 @@ check "init from NaN weights"          1 "finite"               -- train --init-
 echo "--- train: resume"
 check "resume a missing path"          1 "no such file or directory" -- train --resume nothere
 check "resume with a changed flag"     2 "--lr was"             -- train --resume ck --lr 0.5
-check "checkpoints of a text run"      2 "not supported for text" -- train --data play.txt --checkpoint-dir ck2
+check "resume onto other data"         2 "--data was"           -- train --data play.txt --resume ck
 echo "--- train: text"
 check "epochs on text"                 2 "--epochs does not apply" -- train --data play.txt --epochs 3
 check "block above the model's"        2 "larger than the model" -- train --data play.txt --model "gpt(layers=1,heads=1,embd=8,block=8)" --block 16

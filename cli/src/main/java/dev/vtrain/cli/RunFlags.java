@@ -15,12 +15,14 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 final class RunFlags {
     /**
-     * Flags that may differ between a run and a command resuming it: how long it runs, how many
-     * threads (results do not depend on it), where outputs go, and how often it checkpoints.
+     * Flags that may differ between a run and a command resuming it: how long it runs (a longer run
+     * keeps the schedule of the one it continues), how many threads (results do not depend on it),
+     * where outputs go, and how often it checkpoints.
      */
     static final Set<String> MAY_DIFFER =
             Set.of(
                     "--epochs",
+                    "--iters",
                     "--threads",
                     "--save",
                     "--report",

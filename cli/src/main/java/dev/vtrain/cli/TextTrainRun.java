@@ -6,6 +6,7 @@ import dev.vtrain.data.CharCorpus;
 import dev.vtrain.data.FeatureScaling;
 import dev.vtrain.data.TokenWindows;
 import dev.vtrain.io.AtomicWrite;
+import dev.vtrain.io.Checkpoints;
 import dev.vtrain.io.Json;
 import dev.vtrain.io.ModelFile;
 import dev.vtrain.nn.Layer;
@@ -18,6 +19,7 @@ import dev.vtrain.tensor.Shape;
 import dev.vtrain.train.TextTraining;
 import dev.vtrain.train.Trainer;
 import dev.vtrain.train.TrainingOptions;
+import dev.vtrain.train.TrainingState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -73,8 +75,6 @@ final class TextTrainRun {
                     f,
                     "does not apply to text training (a language model trains for --iters iterations)");
         }
-        refuse("--checkpoint-dir", "is not supported for text training yet");
-        refuse("--resume", "is not supported for text training yet");
         String spec = c.model.model == null ? DEFAULT_MODEL : c.model.model;
         int declared = Layers.declaredBlock(spec);
         int block = o.block != null ? o.block : declared > 0 ? declared : 64;
@@ -88,6 +88,7 @@ final class TextTrainRun {
         }
         int batch = c.parseBatch(Integer.MAX_VALUE);
         c.checkOutputs();
+        String fingerprint = c.fingerprint();
         CharCorpus corpus = corpus(c.data.data);
         int vocab = corpus.vocabulary().size();
         int[] trainTokens = corpus.train();
@@ -136,7 +137,12 @@ final class TextTrainRun {
                 Trainer trainer = new Trainer(m, new SequenceCrossEntropyLoss(vocab), opt)) {
             boolean minLrGiven = c.spec.commandLine().getParseResult().hasMatchedOption("--min-lr");
             Schedule schedule =
-                    c.schedule.buildIterations(c.optimizer.lr, o.iters, o.warmupIters, minLrGiven);
+                    c.schedule.buildIterations(
+                            c.optimizer.lr,
+                            c.scheduleIters != null ? c.scheduleIters : o.iters,
+                            o.warmupIters,
+                            minLrGiven);
+            TextTraining.Position from = resumed(m, opt, o.iters);
             trainer.configure(
                     TrainingOptions.builder()
                             .clipNorm(c.regularization.clipNorm, c.regularization.failOnNonFinite)
@@ -169,7 +175,10 @@ final class TextTrainRun {
                                     o.evalIters,
                                     schedule,
                                     c.regularization.maxBadSteps),
-                            new TextProgress(System.out, o.iters, (long) batch * block));
+                            new TextProgress(System.out, o.iters, (long) batch * block),
+                            from,
+                            c.checkpointEvery,
+                            c.checkpointDir == null ? null : checkpointer(m, opt, fingerprint));
             double wall = (System.nanoTime() - start) / 1e9;
             System.out.printf(
                     Locale.ROOT,
@@ -202,6 +211,41 @@ final class TextTrainRun {
             }
         }
         return 0;
+    }
+
+    /** The position to start from: a new run's start, or the restored checkpoint's. */
+    private TextTraining.Position resumed(Model m, Optimizer opt, int iterations) {
+        if (c.resumeFrom == null) {
+            return TextTraining.Position.START;
+        }
+        TrainingState s = c.resumeFrom.restore(m, opt, null);
+        Map<String, String> meta = c.resumeFrom.metadata();
+        TextTraining.Position at =
+                new TextTraining.Position(
+                        (int) s.batchesDone,
+                        Double.parseDouble(meta.getOrDefault("vtrain.text.loss_since", "0")),
+                        Integer.parseInt(meta.getOrDefault("vtrain.text.steps_since", "0")),
+                        Long.parseLong(meta.getOrDefault("vtrain.text.train_nanos", "0")));
+        System.out.printf(
+                Locale.ROOT, "resumed at iteration %d of %d%n", at.iteration(), iterations);
+        if (at.iteration() >= iterations) {
+            System.out.println("the checkpoint is of a finished run; nothing left to train");
+        }
+        return at;
+    }
+
+    private TextTraining.Checkpointer checkpointer(Model m, Optimizer opt, String fingerprint) {
+        return at -> {
+            TrainingState s = new TrainingState();
+            s.epoch = 1;
+            s.batch = at.iteration();
+            s.batchesDone = at.iteration();
+            Map<String, String> extra = c.checkpointMetadata(fingerprint);
+            extra.put("vtrain.text.loss_since", Double.toString(at.lossSince()));
+            extra.put("vtrain.text.steps_since", Integer.toString(at.stepsSince()));
+            extra.put("vtrain.text.train_nanos", Long.toString(at.trainNanos()));
+            Checkpoints.write(c.checkpointDir, m, opt, null, s, null, extra);
+        };
     }
 
     private void save(

@@ -155,7 +155,7 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "0",
             paramLabel = "BATCHES",
             description =
-                    "Also checkpoint every this many batches (default: ${DEFAULT-VALUE}: only at the end of each epoch).")
+                    "Also checkpoint every this many batches (text: iterations) (default: ${DEFAULT-VALUE}: at the end of each epoch; for text, after each evaluation).")
     int checkpointEvery;
 
     @Option(
@@ -177,7 +177,8 @@ final class TrainCommand implements Callable<Integer> {
 
     private List<String> args = List.of();
     private Integer scheduleEpochs;
-    private Checkpoints.Loaded resumeFrom;
+    Checkpoints.Loaded resumeFrom;
+    Integer scheduleIters;
 
     int parseBatch(int trainSize) {
         if (batchSize.equalsIgnoreCase("full")) {
@@ -316,6 +317,7 @@ final class TrainCommand implements Callable<Integer> {
         Path here = loaded.file().toAbsolutePath().getParent();
         Path origin = saved.checkpointDir == null ? null : saved.checkpointDir.toAbsolutePath();
         int savedEpochs = saved.epochs;
+        int savedIters = saved.text.iters;
         List<String> givenNow = new ArrayList<>();
         for (CommandLine.Model.OptionSpec o :
                 spec.commandLine().getParseResult().matchedOptions()) {
@@ -357,6 +359,7 @@ final class TrainCommand implements Callable<Integer> {
                             + ")");
         }
         run.scheduleEpochs = savedEpochs;
+        run.scheduleIters = savedIters;
         run.checkpointDir = here;
         run.resumeFrom = loaded;
         run.allowChangedData = allowChangedData;
@@ -396,10 +399,7 @@ final class TrainCommand implements Callable<Integer> {
         UsageException.wrap(this::validate);
         int t = ThreadCount.resolve(threads);
         boolean regression = data.regression();
-        String fingerprint = DataFingerprint.of(data.data);
-        if (resumeFrom != null) {
-            checkSameData(fingerprint);
-        }
+        String fingerprint = fingerprint();
         PreparedData prepared = PreparedData.load(data.request(seed));
         Dataset train = prepared.split().train();
         int outputs = regression ? train.targetWidth() : train.numClasses();
@@ -544,7 +544,21 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, String> checkpointMetadata(String fingerprint) {
+    /**
+     * The data's fingerprint (null for embedded data); on a resume, checks it against the
+     * checkpoint's.
+     *
+     * @throws IllegalArgumentException if the data changed and {@code --allow-changed-data} is off
+     */
+    String fingerprint() {
+        String fingerprint = DataFingerprint.of(data.data);
+        if (resumeFrom != null) {
+            checkSameData(fingerprint);
+        }
+        return fingerprint;
+    }
+
+    Map<String, String> checkpointMetadata(String fingerprint) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("vtrain.args", Json.writeCompact(args));
         if (fingerprint != null) {

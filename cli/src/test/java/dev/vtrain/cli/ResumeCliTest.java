@@ -168,6 +168,56 @@ class ResumeCliTest {
     }
 
     @Test
+    void aTextRunResumedFromAMidRunCheckpointEndsWithTheUninterruptedWeights(@TempDir Path dir)
+            throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            sb.append("To be, or not to be, that is the question: whether tis nobler\n");
+        }
+        Path text = Files.writeString(dir.resolve("play.txt"), sb.toString());
+        Path ck = dir.resolve("ck");
+        Path whole = dir.resolve("whole.safetensors");
+        CliRun.Result r =
+                CliRun.run(
+                        "train",
+                        "--data",
+                        text.toString(),
+                        "--model",
+                        "gpt(layers=1,heads=2,embd=16,block=16,dropout=0.1)",
+                        "--iters",
+                        "8",
+                        "--batch-size",
+                        "4",
+                        "--eval-iters",
+                        "1",
+                        "--eval-every",
+                        "4",
+                        "--lr-schedule",
+                        "cosine",
+                        "--threads",
+                        "1",
+                        "--checkpoint-dir",
+                        ck.toString(),
+                        "--checkpoint-every",
+                        "3",
+                        "--save",
+                        whole.toString());
+        assertEquals(0, r.code(), r.err());
+        Path copy = Files.createDirectory(dir.resolve("copy"));
+        Path mid = ck.resolve("checkpoint-000000000006.safetensors");
+        Files.copy(mid, copy.resolve(mid.getFileName()));
+        Path resumed = dir.resolve("resumed.safetensors");
+        CliRun.Result again =
+                CliRun.run("train", "--resume", copy.toString(), "--save", resumed.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("resumed at iteration 6 of 8"), again.out());
+        assertArrayEquals(
+                weights(whole),
+                weights(resumed),
+                "a GPT with dropout resumed at iteration 6 ends where the uninterrupted run did");
+    }
+
+    @Test
     void aMissingCheckpointPathIsNamedAsMissing(@TempDir Path dir) {
         CliRun.Result r = CliRun.run("train", "--resume", dir.resolve("nope").toString());
         assertEquals(1, r.code());

@@ -3,6 +3,8 @@ package dev.vtrain.train;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.data.TokenWindows;
 import dev.vtrain.optim.schedule.Schedule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * Iteration-based training of a language model on random token windows (nanoGPT's loop): each
@@ -75,6 +77,29 @@ public final class TextTraining {
         }
     }
 
+    /**
+     * Where a run stands, as a checkpoint records it: iterations done, the loss accumulated since
+     * the last evaluation, and the training time so far. Batch {@code i} depends only on the seed
+     * and {@code i}, so with the model, optimizer and random state restored a run continued from
+     * here is the uninterrupted run, bit for bit.
+     *
+     * @param iteration iterations done
+     * @param lossSince sum of the step losses since the last evaluation
+     * @param stepsSince steps applied since the last evaluation
+     * @param trainNanos training time so far, evaluations excluded
+     */
+    public record Position(int iteration, double lossSince, int stepsSince, long trainNanos) {
+        /** The start of a new run. */
+        public static final Position START = new Position(0, 0, 0, 0);
+    }
+
+    /** Writes a checkpoint at a position; called on the training thread. */
+    @FunctionalInterface
+    public interface Checkpointer {
+        /** Writes the model, optimizer and {@code at} durably. */
+        void write(Position at) throws IOException;
+    }
+
     private final Trainer trainer;
     private final Backend backend;
     private final float[] x;
@@ -109,8 +134,7 @@ public final class TextTraining {
     }
 
     /**
-     * Runs {@code o.iterations()} iterations from iteration {@code start} (0 for a new run) and
-     * returns the last evaluation.
+     * Runs {@code o.iterations()} iterations of a new run and returns the last evaluation.
      *
      * @throws TrainingDivergedException after {@code maxBadSteps} consecutive non-finite steps
      */
@@ -120,6 +144,27 @@ public final class TextTraining {
             TokenWindows validation,
             Options o,
             Listener l) {
+        return run(train, trainEval, validation, o, l, Position.START, 0, null);
+    }
+
+    /**
+     * Runs the iterations after {@code from} up to {@code o.iterations()} (the model, optimizer and
+     * random state already restored to {@code from}) and returns the last evaluation; with a {@code
+     * checkpointer}, writes a checkpoint every {@code checkpointEvery} iterations (0: after each
+     * evaluation) and after the last.
+     *
+     * @throws TrainingDivergedException after {@code maxBadSteps} consecutive non-finite steps
+     * @throws UncheckedIOException if a checkpoint cannot be written
+     */
+    public Evaluation run(
+            TokenWindows train,
+            TokenWindows trainEval,
+            TokenWindows validation,
+            Options o,
+            Listener l,
+            Position from,
+            int checkpointEvery,
+            Checkpointer checkpointer) {
         int block = trainer.model().inFeatures();
         if (train.block() != block) {
             throw new IllegalArgumentException(
@@ -132,12 +177,12 @@ public final class TextTraining {
                             + " is larger than the model's "
                             + trainer.model().maxBatch());
         }
-        long trainNanos = 0;
-        double lossSince = 0;
-        int stepsSince = 0;
+        long trainNanos = from.trainNanos();
+        double lossSince = from.lossSince();
+        int stepsSince = from.stepsSince();
         int bad = 0;
         Evaluation last = null;
-        for (int it = 0; it < o.iterations(); it++) {
+        for (int it = from.iteration(); it < o.iterations(); it++) {
             long t0 = System.nanoTime();
             load(train, it, o.batch());
             float lr = (float) o.schedule().lr(trainer.optimizerSteps());
@@ -158,7 +203,8 @@ public final class TextTraining {
             }
             l.onIteration(it + 1, o.iterations(), trainer.lastLoss(), lr, trainNanos);
             boolean end = it + 1 == o.iterations();
-            if (end || (o.evalEvery() > 0 && (it + 1) % o.evalEvery() == 0)) {
+            boolean evaluate = end || (o.evalEvery() > 0 && (it + 1) % o.evalEvery() == 0);
+            if (evaluate) {
                 last =
                         evaluation(
                                 it + 1,
@@ -172,9 +218,25 @@ public final class TextTraining {
                 lossSince = 0;
                 stepsSince = 0;
             }
+            boolean due = checkpointEvery > 0 ? (it + 1) % checkpointEvery == 0 : evaluate;
+            if (checkpointer != null && (due || end)) {
+                try {
+                    checkpointer.write(new Position(it + 1, lossSince, stepsSince, trainNanos));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot write checkpoint: " + e.getMessage(), e);
+                }
+            }
         }
         if (last == null) {
-            last = evaluation(0, Double.NaN, trainEval, validation, o, trainNanos, block);
+            last =
+                    evaluation(
+                            from.iteration(),
+                            Double.NaN,
+                            trainEval,
+                            validation,
+                            o,
+                            trainNanos,
+                            block);
             l.onEvaluation(last);
         }
         return last;
