@@ -5,7 +5,6 @@ import dev.vtrain.data.TargetScaling;
 import dev.vtrain.io.Json;
 import dev.vtrain.io.SafetensorsException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,8 +20,8 @@ final class SavedTargets {
     static String json(TargetScaling t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", t.kind().name());
-        m.put("shift", boxed(t.shift()));
-        m.put("scale", boxed(t.scale()));
+        m.put("shift", Json.list(t.shift()));
+        m.put("scale", Json.list(t.scale()));
         return Json.writeCompact(m);
     }
 
@@ -37,8 +36,8 @@ final class SavedTargets {
             TargetScaling t =
                     TargetScaling.of(
                             FeatureScaling.Kind.valueOf((String) m.get("kind")),
-                            doubles(m.get("shift")),
-                            doubles(m.get("scale")));
+                            Json.doubles(m.get("shift")),
+                            Json.doubles(m.get("scale")));
             if (t.shift().length != width) {
                 throw new IllegalArgumentException(
                         t.shift().length + " targets scaled, model has " + width + " outputs");
@@ -48,22 +47,5 @@ final class SavedTargets {
             throw new SafetensorsException(
                     where + ": malformed " + KEY + " metadata (" + e.getMessage() + ")");
         }
-    }
-
-    private static List<Double> boxed(double[] a) {
-        java.util.ArrayList<Double> l = new java.util.ArrayList<>(a.length);
-        for (double d : a) {
-            l.add(d);
-        }
-        return l;
-    }
-
-    private static double[] doubles(Object list) {
-        List<?> l = (List<?>) list;
-        double[] d = new double[l.size()];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = ((Number) l.get(i)).doubleValue();
-        }
-        return d;
     }
 }

@@ -19,18 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** A natural resume: the same command plus --resume, extended epochs, moved checkpoints, data. */
 class ResumeCliTest {
     private static Path csv(Path dir, String name, int rows) throws Exception {
-        StringBuilder sb = new StringBuilder("a,b,c,class\n");
-        java.util.Random r = new java.util.Random(7);
-        for (int i = 0; i < rows; i++) {
-            double a = r.nextDouble();
-            double b = r.nextDouble();
-            double c = r.nextDouble();
-            String k = a + b > 1 ? "green" : c > 0.5 ? "red" : "blue";
-            sb.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%.4f,%s%n", a, b, c, k));
-        }
-        Path p = dir.resolve(name);
-        Files.writeString(p, sb.toString());
-        return p;
+        return TestCsv.threeClasses(dir, name, rows, 7);
     }
 
     private static List<String> command(Path data, Path ck, Path save, int epochs) {

@@ -63,17 +63,7 @@ class SafeOutputsCliTest {
     @Test
     void predictMatchesColumnsByNameAndEvalTakesASubsetOfClasses(@TempDir Path dir)
             throws Exception {
-        StringBuilder sb = new StringBuilder("a,b,c,class\n");
-        java.util.Random rnd = new java.util.Random(3);
-        for (int i = 0; i < 300; i++) {
-            double a = rnd.nextDouble();
-            double b = rnd.nextDouble();
-            double c = rnd.nextDouble();
-            String k = a + b > 1 ? "green" : c > 0.5 ? "red" : "blue";
-            sb.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%.4f,%s%n", a, b, c, k));
-        }
-        Path data = dir.resolve("d.csv");
-        Files.writeString(data, sb.toString());
+        Path data = TestCsv.threeClasses(dir, "d.csv", 300, 3);
         Path model = dir.resolve("m.safetensors");
         assertEquals(
                 0,
@@ -137,17 +127,7 @@ class SafeOutputsCliTest {
     @Test
     void regressionTargetsAreStandardisedAndPredictionsMappedBack(@TempDir Path dir)
             throws Exception {
-        StringBuilder sb = new StringBuilder("x1,x2,target\n");
-        java.util.Random rnd = new java.util.Random(5);
-        for (int i = 0; i < 300; i++) {
-            double a = rnd.nextDouble();
-            double b = rnd.nextDouble();
-            sb.append(
-                    String.format(
-                            java.util.Locale.ROOT, "%.4f,%.4f,%.2f%n", a, b, 3e5 * (a + 2 * b)));
-        }
-        Path data = dir.resolve("r.csv");
-        Files.writeString(data, sb.toString());
+        Path data = TestCsv.largeTargets(dir, "r.csv", 300, 5);
         Path model = dir.resolve("r.safetensors");
         CliRun.Result t =
                 CliRun.run(

@@ -83,13 +83,20 @@ public final class CsvReader {
             List<String> header = trimmed(split(line, file.toString(), 1));
             return new Columns(
                     header, header.get(labelIndex(header, labelColumn, file.toString())));
-        } catch (NoSuchFileException e) {
-            throw new DataFormatException(file + ": no such file");
-        } catch (CharacterCodingException e) {
-            throw new DataFormatException(file + ": not UTF-8 text");
         } catch (IOException e) {
-            throw new DataFormatException(file + ": cannot read (" + e.getMessage() + ")", e);
+            throw unreadable(file, e);
         }
+    }
+
+    /** The one-line error for a file that could not be read. */
+    private static DataFormatException unreadable(Path file, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return new DataFormatException(file + ": no such file");
+        }
+        if (e instanceof CharacterCodingException) {
+            return new DataFormatException(file + ": not UTF-8 text");
+        }
+        return new DataFormatException(file + ": cannot read (" + e.getMessage() + ")", e);
     }
 
     private static List<String> trimmed(List<String> fields) {
@@ -110,12 +117,8 @@ public final class CsvReader {
     public static Dataset read(Path file, Options options) {
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             return read(r, file.toString(), options);
-        } catch (NoSuchFileException e) {
-            throw new DataFormatException(file + ": no such file");
-        } catch (CharacterCodingException e) {
-            throw new DataFormatException(file + ": not UTF-8 text");
         } catch (IOException e) {
-            throw new DataFormatException(file + ": cannot read (" + e.getMessage() + ")", e);
+            throw unreadable(file, e);
         }
     }
 
@@ -351,12 +354,8 @@ public final class CsvReader {
                 System.arraycopy(rows.get(r), 0, x, r * features, features);
             }
             return new Dataset(file.toString(), x, features, new float[rows.size()], 1, List.of());
-        } catch (NoSuchFileException e) {
-            throw new DataFormatException(file + ": no such file");
-        } catch (CharacterCodingException e) {
-            throw new DataFormatException(file + ": not UTF-8 text");
         } catch (IOException e) {
-            throw new DataFormatException(file + ": cannot read (" + e.getMessage() + ")", e);
+            throw unreadable(file, e);
         }
     }
 

@@ -36,6 +36,29 @@ public final class Json {
         return v;
     }
 
+    /** {@code a} as a list, for writing. */
+    public static List<Double> list(double[] a) {
+        List<Double> l = new ArrayList<>(a.length);
+        for (double d : a) {
+            l.add(d);
+        }
+        return l;
+    }
+
+    /**
+     * A parsed JSON array of numbers as doubles.
+     *
+     * @throws ClassCastException if {@code parsed} is not a list of numbers
+     */
+    public static double[] doubles(Object parsed) {
+        List<?> l = (List<?>) parsed;
+        double[] d = new double[l.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = ((Number) l.get(i)).doubleValue();
+        }
+        return d;
+    }
+
     private IllegalArgumentException error(String what) {
         return new IllegalArgumentException(
                 "invalid JSON at offset " + pos + ": " + Printable.of(what));

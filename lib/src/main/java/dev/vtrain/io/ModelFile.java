@@ -151,8 +151,8 @@ public final class ModelFile {
         meta.put("vtrain.classes", Json.writeCompact(classNames));
         Map<String, Object> sc = new LinkedHashMap<>();
         sc.put("kind", scaling.kind().name());
-        sc.put("shift", boxed(scaling.shift()));
-        sc.put("scale", boxed(scaling.scale()));
+        sc.put("shift", Json.list(scaling.shift()));
+        sc.put("scale", Json.list(scaling.scale()));
         meta.put("vtrain.scaling", Json.writeCompact(sc));
         meta.put("vtrain.created", Instant.now().toString());
         meta.put("vtrain.jdk", Runtime.version().toString());
@@ -163,14 +163,6 @@ public final class ModelFile {
         meta.put("vtrain.backend", model.backend().description());
         meta.putAll(extra);
         Safetensors.write(file, stateDict(model), meta);
-    }
-
-    private static List<Double> boxed(double[] a) {
-        List<Double> l = new ArrayList<>(a.length);
-        for (double d : a) {
-            l.add(d);
-        }
-        return l;
     }
 
     /**
@@ -265,8 +257,8 @@ public final class ModelFile {
             FeatureScaling scaling =
                     FeatureScaling.of(
                             FeatureScaling.Kind.valueOf((String) sc.get("kind")),
-                            doubles(sc.get("shift")),
-                            doubles(sc.get("scale")));
+                            Json.doubles(sc.get("shift")),
+                            Json.doubles(sc.get("scale")));
             if (scaling.shift().length != input.size()) {
                 throw new SafetensorsException(
                         where
@@ -320,15 +312,6 @@ public final class ModelFile {
             throw new SafetensorsException(where + ": metadata lacks " + key);
         }
         return v;
-    }
-
-    private static double[] doubles(Object list) {
-        List<?> l = (List<?>) list;
-        double[] d = new double[l.size()];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = ((Number) l.get(i)).doubleValue();
-        }
-        return d;
     }
 
     /** Checks names and shapes by planning the tree for a batch of one on the scalar backend. */
