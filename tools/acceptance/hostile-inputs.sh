@@ -19,8 +19,10 @@ fail=0
 check() {
   local name="$1" code="$2" want="$3"
   shift 4
-  local err out rc lines
-  out=$(timeout 120 "$V" "$@" 2>"$work/.err") && rc=0 || rc=$?
+  local err rc lines
+  # Standard error is read through a pipe, so the launcher's filter has finished writing it.
+  timeout 120 "$V" "$@" 2>&1 >/dev/null | cat >"$work/.err"
+  rc=${PIPESTATUS[0]}
   err=$(grep -v '^vtrain: warning: ' "$work/.err")
   lines=$(printf '%s' "$err" | grep -c '' || true)
   local why=""
@@ -62,6 +64,7 @@ printf 'a,b,c,class\n1,2,3\n4,5,6,red\n' >ragged.csv
 printf 'a,b,c,class\n1,two,3,red\n4,5,6,blue\n' >text-feature.csv
 printf 'a,b,c,class\n1,2,3,red\n4,5,6,\n' >empty-label.csv
 printf 'a,b,c,class\n1,2,3,red\n4,5,6,red\n' >one-class.csv
+printf 'a,a,class\n1,2,red\n4,5,blue\n' >dup.csv
 printf 'a,b,c,class\n1,2,3,r\xe9d\n4,5,6,blue\n' >latin1.csv
 : >empty.csv
 : >empty.txt
@@ -91,6 +94,12 @@ check "negative epochs"                2 "--epochs -1"          -- train --epoch
 check "spec syntax"                    2 "position"             -- train --model "linear(10"
 check "--hidden with --model"          2 "--hidden describes"   -- train --model "flatten,linear(10)" --hidden 8
 check "--target-scaling on classes"    2 "--target-scaling"     -- train --target-scaling none
+check "unknown scaling"                2 "standardize"          -- train --scaling bogus
+check "misspelt schedule"              2 "cosin"                -- train --lr-schedule cosin
+check "validation split above 1"       2 "--val-split 1.5"      -- train --val-split 1.5
+check "unknown optimizer on text"      2 "foo"                  -- train --data play.txt --optimizer foo
+check "spec syntax on text"            2 "position"             -- train --data play.txt --model "gpt(layers=1"
+check "negative checkpoint interval"   2 "--checkpoint-every -3" -- train --data play.txt --checkpoint-every -3
 check "text flag on images"            2 "--input-shape needs"  -- train --input-shape 1,8,8
 echo "--- train: outputs checked before any work"
 check "save into missing directory"    2 "does not exist"       -- train --save /nonexistent/m.safetensors
@@ -98,6 +107,8 @@ check "save onto a directory"          2 "found a directory"    -- train --save 
 check "report into missing directory"  2 "does not exist"       -- train --report /nonexistent/r.json
 check "checkpoints under a missing dir" 2 "does not exist"      -- train --checkpoint-dir /nonexistent/a/ck
 check "two outputs, one file"          2 "two output flags"     -- train --save x.json --report x.json
+check "an output onto the input data"  2 "both an input and an output" -- train --data iris.csv --report iris.csv
+check "plot onto the root"             2 ".png or .svg"         -- train --plot /
 check "plot csv onto a directory"      2 "found a directory"    -- train --plot adir.png --history-csv adir
 echo "--- train: data"
 check "missing data file"              1 "no such file"         -- train --data missing.csv
@@ -107,6 +118,7 @@ check "ragged CSV"                     1 "expected 4 fields"    -- train --data 
 check "non-numeric feature"            1 "expected a number"    -- train --data text-feature.csv
 check "empty label cell"               1 "empty cell"           -- train --data empty-label.csv
 check "one class"                      1 "at least 2"           -- train --data one-class.csv
+check "duplicate column names"         1 "appears twice"        -- train --data dup.csv
 check "not UTF-8"                      1 "not UTF-8"            -- train --data latin1.csv
 check "no such label column"           1 "no column named"      -- train --data iris.csv --label-column species
 check "regression on images"           1 "--task regression"    -- train --task regression
@@ -133,6 +145,7 @@ check "eval: feature column missing"   1 "feature column"       -- eval --model 
 check "eval: class the model lacks"    1 "purple"               -- eval --model iris.safetensors --data unknown-class.csv
 check "eval: state_dict of other shape" 1 "expected"            -- eval --model good.safetensors --spec "linear(3)" --data iris.csv
 echo "--- predict"
+check "predict: out onto its input"    2 "overwrite an input"   -- predict --model iris.safetensors --data iris.csv --out iris.csv
 check "predict: out into missing dir"  2 "does not exist"       -- predict --model iris.safetensors --data iris.csv --out /nonexistent/p.csv
 check "predict: missing data"          1 "no such file"         -- predict --model iris.safetensors --data none.csv
 check "predict: feature column missing" 1 "feature column"      -- predict --model iris.safetensors --data missing-col.csv

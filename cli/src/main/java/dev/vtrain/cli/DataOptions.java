@@ -77,6 +77,28 @@ final class DataOptions {
         };
     }
 
+    /**
+     * Checks the task, splits and scaling before any data is read.
+     *
+     * @throws IllegalArgumentException naming the flag
+     */
+    void validate() {
+        regression();
+        if (!(valSplit >= 0 && valSplit < 1)
+                || !(testSplit >= 0 && testSplit < 1)
+                || valSplit + testSplit >= 1) {
+            throw new IllegalArgumentException(
+                    "Invalid --val-split "
+                            + valSplit
+                            + " / --test-split "
+                            + testSplit
+                            + " (each in [0, 1), together below 1)");
+        }
+        if (!scaling.equals("auto")) {
+            dev.vtrain.data.FeatureScaling.Kind.parse(scaling);
+        }
+    }
+
     PreparedData.Request request(long seed) {
         return new PreparedData.Request(
                 data,

@@ -41,7 +41,7 @@ public final class Main {
                     PrintWriter err = ex.getCommandLine().getErr();
                     err.println(
                             "vtrain: "
-                                    + ex.getMessage()
+                                    + dev.vtrain.io.Printable.line(ex.getMessage())
                                     + suggestion(ex)
                                     + " (see '"
                                     + ex.getCommandLine().getCommandSpec().qualifiedName()
@@ -53,11 +53,7 @@ public final class Main {
                     // One line, whatever the input quoted in the message held.
                     commandLine
                             .getErr()
-                            .println(
-                                    "vtrain: "
-                                            + message(ex)
-                                                    .replace("\r", "\\r")
-                                                    .replace("\n", "\\n"));
+                            .println("vtrain: " + dev.vtrain.io.Printable.line(message(ex)));
                     if (System.getenv("VTRAIN_DEBUG") != null) {
                         ex.printStackTrace(commandLine.getErr());
                     }

@@ -48,6 +48,14 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         OutputPaths.checkFile("--out", out);
+        if (out != null
+                && (out.toAbsolutePath().normalize().equals(data.toAbsolutePath().normalize())
+                        || out.toAbsolutePath()
+                                .normalize()
+                                .equals(options.model.toAbsolutePath().normalize()))) {
+            throw new UsageException(
+                    "--out " + out + " would overwrite an input; name another output file");
+        }
         int t = options.threadCount();
         options.validate();
         ModelFile.Saved saved;

@@ -38,15 +38,22 @@ final class RunFlags {
 
     private RunFlags() {}
 
-    /** The flags given on the command line, canonical, without {@code --resume}. */
-    static List<String> given(CommandSpec spec) {
+    /**
+     * The command's flags, canonical, without {@code --resume}: every flag given on the command
+     * line and every flag whose value differs from its default (a resume sets values the original
+     * command line did not have, such as a longer {@code --epochs}). {@code defaults} is the same
+     * command parsed from no arguments.
+     */
+    static List<String> given(CommandSpec spec, CommandSpec defaults) {
         List<String> out = new ArrayList<>();
-        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+        var matched = spec.commandLine().getParseResult().matchedOptions();
+        for (OptionSpec o : spec.options()) {
             String name = o.longestName();
-            if (name.equals("--resume") || name.equals("--allow-changed-data")) {
-                continue;
-            }
-            if (o.getValue() == null) {
+            if (name.equals("--resume")
+                    || name.equals("--allow-changed-data")
+                    || o.usageHelp()
+                    || o.versionHelp()
+                    || o.getValue() == null) {
                 continue;
             }
             if (o.arity().max() == 0) {
@@ -55,8 +62,12 @@ final class RunFlags {
                 }
                 continue;
             }
-            out.add(name);
-            out.add(value(o));
+            String v = value(o);
+            OptionSpec d = defaults.findOption(name);
+            if (matched.contains(o) || d == null || !v.equals(value(d))) {
+                out.add(name);
+                out.add(v);
+            }
         }
         return out;
     }

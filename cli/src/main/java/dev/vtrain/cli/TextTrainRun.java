@@ -13,6 +13,7 @@ import dev.vtrain.nn.Layer;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.SequenceCrossEntropyLoss;
 import dev.vtrain.nn.spec.Layers;
+import dev.vtrain.nn.spec.SpecParser;
 import dev.vtrain.optim.Optimizer;
 import dev.vtrain.optim.schedule.Schedule;
 import dev.vtrain.tensor.Shape;
@@ -68,7 +69,16 @@ final class TextTrainRun {
 
     int run() {
         TextOptions o = c.text;
-        UsageException.wrap(o::validate);
+        UsageException.wrap(
+                () -> {
+                    o.validate();
+                    c.validateCommon();
+                    if (c.model.model != null && !c.model.model.endsWith(".json")) {
+                        SpecParser.parse(c.model.model);
+                    }
+                    c.schedule.buildIterations(
+                            c.optimizer.lr, Math.max(1, o.iters), o.warmupIters, true);
+                });
         for (String f :
                 List.of("--epochs", "--hidden", "--activation", "--dropout", "--input-shape")) {
             refuse(
@@ -87,7 +97,6 @@ final class TextTrainRun {
                             + ")");
         }
         int batch = c.parseBatch(Integer.MAX_VALUE);
-        c.checkOutputs();
         String fingerprint = c.fingerprint();
         CharCorpus corpus = corpus(c.data.data);
         int vocab = corpus.vocabulary().size();

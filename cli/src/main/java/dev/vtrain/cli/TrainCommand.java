@@ -22,6 +22,7 @@ import dev.vtrain.train.TrainingOptions;
 import dev.vtrain.train.TrainingState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -215,7 +216,9 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.checkDirectory("--checkpoint-dir", checkpointDir);
         List<Path> outs = new ArrayList<>();
         for (Path p :
-                new Path[] {save, report, historyCsv, plot, plot == null ? null : plotCsv()}) {
+                new Path[] {
+                    save, report, historyCsv, plot, plot == null ? null : plotCsv(), checkpointDir
+                }) {
             if (p != null) {
                 Path abs = p.toAbsolutePath().normalize();
                 if (outs.contains(abs)) {
@@ -226,6 +229,23 @@ final class TrainCommand implements Callable<Integer> {
                 outs.add(abs);
             }
         }
+        List<Path> inputs = new ArrayList<>();
+        if (data.data != null && Files.isRegularFile(Path.of(data.data))) {
+            inputs.add(Path.of(data.data));
+        }
+        if (initFrom != null) {
+            inputs.add(initFrom);
+        }
+        if (model.model != null && model.model.endsWith(".json")) {
+            inputs.add(Path.of(model.model));
+        }
+        for (Path in : inputs) {
+            if (outs.contains(in.toAbsolutePath().normalize())) {
+                throw new UsageException(
+                        in
+                                + " is both an input and an output of this run; name another output file");
+            }
+        }
     }
 
     Path plotCsv() {
@@ -234,26 +254,60 @@ final class TrainCommand implements Callable<Integer> {
         return plot.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".csv");
     }
 
-    private void validate() {
-        if (epochs < 0) {
-            throw new IllegalArgumentException("Invalid --epochs " + epochs + " (must be ≥ 0)");
-        }
-        if (topK < 1) {
-            throw new IllegalArgumentException("Invalid --top-k " + topK + " (must be ≥ 1)");
-        }
+    /**
+     * The checks of every training run, text or not, before any work: the optimizer and its rate,
+     * the backend, checkpointing and every output path.
+     *
+     * @throws IllegalArgumentException naming the flag (the caller makes it a usage error)
+     */
+    void validateCommon() {
         if (!(optimizer.lr >= 0f) || Float.isInfinite(optimizer.lr)) {
             throw new IllegalArgumentException(
                     "Invalid --lr " + optimizer.lr + " (must be a finite value ≥ 0)");
         }
         optimizer.name();
         BackendFlag.check(backend);
+        if (plot != null) {
+            Path name = plot.getFileName();
+            String n = name == null ? "" : name.toString().toLowerCase(Locale.ROOT);
+            if (!n.endsWith(".png") && !n.endsWith(".svg")) {
+                throw new IllegalArgumentException(
+                        "--plot " + plot + ": expected a .png or .svg file name");
+            }
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException(
+                    "Invalid --checkpoint-every " + checkpointEvery + " (must be ≥ 0)");
+        }
+        checkOutputs();
+    }
+
+    private void validate() {
+        validateCommon();
+        if (epochs < 0) {
+            throw new IllegalArgumentException("Invalid --epochs " + epochs + " (must be ≥ 0)");
+        }
+        if (topK < 1) {
+            throw new IllegalArgumentException("Invalid --top-k " + topK + " (must be ≥ 1)");
+        }
+        data.validate();
+        // Schedules, plateau and early stopping are built once here so a bad name or value is a
+        // usage error before any data is read.
+        schedule.build(optimizer.lr, Math.max(1, epochs), 1);
+        schedule.plateau();
+        dev.vtrain.train.Monitor.of(schedule.plateauMonitor);
+        regularization.early();
         if (!data.regression()
                 && spec.commandLine().getParseResult().hasMatchedOption("--target-scaling")) {
             throw new IllegalArgumentException(
                     "--target-scaling applies to --task regression only");
         }
-        if (data.regression()) {
-            dev.vtrain.data.FeatureScaling.Kind.parse(data.targetScaling);
+        if (data.regression()
+                && !List.of("standardize", "min-max", "none").contains(data.targetScaling)) {
+            throw new IllegalArgumentException(
+                    "Invalid --target-scaling '"
+                            + data.targetScaling
+                            + "' (expected standardize, min-max or none)");
         }
         model.spec();
         if (model.model != null && !model.model.endsWith(".json")) {
@@ -275,23 +329,18 @@ final class TrainCommand implements Callable<Integer> {
         if (!batchSize.equalsIgnoreCase("full")) {
             parseBatch(Integer.MAX_VALUE);
         }
-        if (plot != null) {
-            String n = plot.getFileName().toString().toLowerCase(Locale.ROOT);
-            if (!n.endsWith(".png") && !n.endsWith(".svg")) {
-                throw new IllegalArgumentException(
-                        "--plot " + plot + ": expected a .png or .svg file name");
-            }
-        }
-        if (checkpointEvery < 0) {
-            throw new IllegalArgumentException(
-                    "Invalid --checkpoint-every " + checkpointEvery + " (must be ≥ 0)");
-        }
-        checkOutputs();
+    }
+
+    /** This command with every flag at its default (for telling which flags a run set). */
+    private static CommandSpec defaults() {
+        CommandLine cl = new CommandLine(new TrainCommand());
+        cl.parseArgs();
+        return cl.getCommandSpec();
     }
 
     @Override
     public Integer call() {
-        args = RunFlags.given(spec);
+        args = RunFlags.given(spec, defaults());
         if (resume != null) {
             return resume();
         }
@@ -316,8 +365,19 @@ final class TrainCommand implements Callable<Integer> {
         new CommandLine(saved).parseArgs(original.toArray(String[]::new));
         Path here = loaded.file().toAbsolutePath().getParent();
         Path origin = saved.checkpointDir == null ? null : saved.checkpointDir.toAbsolutePath();
-        int savedEpochs = saved.epochs;
-        int savedIters = saved.text.iters;
+        Map<String, String> meta = loaded.metadata();
+        // Checkpoints written before schedule lengths were recorded (and before paths were made
+        // absolute, data fingerprinted and regression targets scaled).
+        boolean legacy = !meta.containsKey("vtrain.schedule_epochs");
+        int savedEpochs =
+                legacy ? saved.epochs : Integer.parseInt(meta.get("vtrain.schedule_epochs"));
+        int savedIters =
+                legacy
+                        ? saved.text.iters
+                        : Integer.parseInt(meta.getOrDefault("vtrain.schedule_iters", "0"));
+        if (legacy && !original.contains("--target-scaling")) {
+            saved.data.targetScaling = "none"; // the run trained on raw targets
+        }
         List<String> givenNow = new ArrayList<>();
         for (CommandLine.Model.OptionSpec o :
                 spec.commandLine().getParseResult().matchedOptions()) {
@@ -346,11 +406,10 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         TrainCommand run = saved;
-        if (origin != null && !origin.normalize().equals(here.normalize())) {
+        if (!legacy && origin != null && !sameDirectory(origin, here)) {
             dropOutputsOfCopy(saved, origin, givenNow);
         }
-        if (givenNow.contains("--checkpoint-dir")
-                && !checkpointDir.toAbsolutePath().normalize().equals(here.normalize())) {
+        if (givenNow.contains("--checkpoint-dir") && !sameDirectory(checkpointDir, here)) {
             System.out.println(
                     "checkpoints continue in "
                             + here
@@ -363,10 +422,18 @@ final class TrainCommand implements Callable<Integer> {
         run.checkpointDir = here;
         run.resumeFrom = loaded;
         run.allowChangedData = allowChangedData;
-        run.args = RunFlags.given(run.spec);
+        run.args = RunFlags.given(run.spec, defaults());
         System.out.println(
                 "resuming from " + loaded.file() + " with: " + String.join(" ", run.args));
         return run.run();
+    }
+
+    private static boolean sameDirectory(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        }
     }
 
     /**
@@ -551,6 +618,9 @@ final class TrainCommand implements Callable<Integer> {
      * @throws IllegalArgumentException if the data changed and {@code --allow-changed-data} is off
      */
     String fingerprint() {
+        if (checkpointDir == null && resumeFrom == null) {
+            return null; // only checkpoints record it
+        }
         String fingerprint = DataFingerprint.of(data.data);
         if (resumeFrom != null) {
             checkSameData(fingerprint);
@@ -561,6 +631,13 @@ final class TrainCommand implements Callable<Integer> {
     Map<String, String> checkpointMetadata(String fingerprint) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("vtrain.args", Json.writeCompact(args));
+        // The schedule's own length, kept when a resume extends the run.
+        meta.put(
+                "vtrain.schedule_epochs",
+                Integer.toString(scheduleEpochs != null ? scheduleEpochs : epochs));
+        meta.put(
+                "vtrain.schedule_iters",
+                Integer.toString(scheduleIters != null ? scheduleIters : text.iters));
         if (fingerprint != null) {
             meta.put(DataFingerprint.KEY, fingerprint);
         }

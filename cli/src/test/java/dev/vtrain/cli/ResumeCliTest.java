@@ -82,6 +82,26 @@ class ResumeCliTest {
     }
 
     @Test
+    void anExtensionIsRecordedSoTheNextResumeKeepsBothTheLengthAndTheSchedule(@TempDir Path dir)
+            throws Exception {
+        Path data = csv(dir, "d.csv", 120);
+        Path ck = dir.resolve("ck");
+        List<String> cmd = command(data, ck, dir.resolve("m.safetensors"), 2);
+        cmd.addAll(List.of("--lr-schedule", "cosine"));
+        assertEquals(0, run(cmd).code());
+        CliRun.Result longer = CliRun.run("train", "--resume", ck.toString(), "--epochs", "4");
+        assertEquals(0, longer.code(), longer.err());
+        Map<String, String> meta = Checkpoints.load(ck).metadata();
+        assertTrue(meta.get("vtrain.args").contains("\"--epochs\",\"4\""), meta.get("vtrain.args"));
+        assertEquals("2", meta.get("vtrain.schedule_epochs"), "the schedule keeps its length");
+        CliRun.Result again = CliRun.run("train", "--resume", ck.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(
+                again.out().contains("resumed at epoch 5") && again.out().contains("(4 epochs)"),
+                "the second resume knows the run is 4 epochs long: " + again.out());
+    }
+
+    @Test
     void aFlagThatChangesTheRunIsNamed(@TempDir Path dir) throws Exception {
         Path data = csv(dir, "d.csv", 120);
         Path ck = dir.resolve("ck");

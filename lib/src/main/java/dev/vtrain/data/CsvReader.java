@@ -178,6 +178,15 @@ public final class CsvReader {
                             + width);
         }
         header = trimmed(header);
+        for (int j = 0; j < header.size(); j++) {
+            if (header.indexOf(header.get(j)) != j) {
+                throw new DataFormatException(
+                        source
+                                + ": column name '"
+                                + header.get(j)
+                                + "' appears twice in the header; expected unique names");
+            }
+        }
         int label = labelIndex(header, options.labelColumn(), source);
         int[] cols = featureIndices(header, label, options.featureColumns(), source);
         int features = cols.length;

@@ -44,7 +44,6 @@ public final class AtomicWrite {
         }
         Path tmp = temporary(dir, abs.getFileName().toString());
         try {
-            keepPermissions(abs, tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 long written = 0;
                 for (ByteBuffer b : buffers) {
@@ -60,6 +59,7 @@ public final class AtomicWrite {
                 }
                 ch.force(true);
             }
+            keepPermissions(abs, tmp);
             try {
                 Files.move(
                         tmp,

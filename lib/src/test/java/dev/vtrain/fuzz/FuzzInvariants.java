@@ -29,7 +29,7 @@ public final class FuzzInvariants {
     /** A rejection names the problem in one line. */
     public static void oneLine(RuntimeException e) {
         String m = e.getMessage();
-        if (m == null || m.isBlank() || m.contains("\n")) {
+        if (m == null || m.isBlank() || m.contains("\n") || m.contains("\r")) {
             throw new AssertionError("an error message must be one non-empty line: " + m, e);
         }
     }
