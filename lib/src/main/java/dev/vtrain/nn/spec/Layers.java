@@ -79,7 +79,12 @@ public final class Layers {
      * @throws SpecException if the tree is malformed or names an unknown layer
      */
     public static Layer fromJson(Object json, Shape input) {
-        return build(toCall(json), input, new Shape[1], 0);
+        try {
+            return build(toCall(json), input, new Shape[1], 0);
+        } catch (ClassCastException | NullPointerException | ArithmeticException e) {
+            // A tree not written by vtrain (hand-edited or corrupted): a value of the wrong kind.
+            throw new SpecException("malformed layer tree (" + e.getMessage() + ")");
+        }
     }
 
     /** A model file's JSON tree as a call (keyword arguments, children positional). */
@@ -109,9 +114,19 @@ public final class Layers {
         if (v instanceof List<?> l) {
             List<Long> out = new ArrayList<>();
             for (Object o : l) {
-                out.add(((Number) o).longValue());
+                if (!(o instanceof Number n)) {
+                    throw new SpecException(
+                            "expected a list of integers in a layer's arguments but found "
+                                    + dev.vtrain.io.Printable.of(String.valueOf(l)));
+                }
+                out.add(n.longValue());
             }
             return out;
+        }
+        if (v instanceof Map<?, ?>) {
+            throw new SpecException(
+                    "expected a number, string or list argument but found "
+                            + dev.vtrain.io.Printable.of(String.valueOf(v)));
         }
         return v;
     }
