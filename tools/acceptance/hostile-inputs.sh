@@ -41,6 +41,26 @@ check() {
   fi
 }
 
+# works NAME SUBSTRING -- ARGS...: runs vtrain ARGS, expects exit 0 and SUBSTRING in its output
+# (standard output and error together), and no stack trace.
+works() {
+  local name="$1" want="$2"
+  shift 3
+  local rc
+  timeout 300 "$V" "$@" >"$work/.out" 2>&1 && rc=0 || rc=$?
+  local why=""
+  [ "$rc" != 0 ] && why="exit $rc, expected 0"
+  [ -z "$why" ] && grep -qE '^\s+at |Exception in thread' "$work/.out" && why="a stack trace"
+  [ -z "$why" ] && ! grep -qF -- "$want" "$work/.out" && why="no '$want' in the output"
+  if [ -z "$why" ]; then
+    pass=$((pass + 1))
+    printf 'ok   %-46s %s\n' "$name" "$(grep -F -m1 -- "$want" "$work/.out" | head -c 150)"
+  else
+    fail=$((fail + 1))
+    printf 'FAIL %-46s %s\n     output: %s\n' "$name" "$why" "$(tail -c 400 "$work/.out")"
+  fi
+}
+
 # unchanged FILE SUM NAME: the existing output FILE still has checksum SUM
 unchanged() {
   if [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; then
@@ -78,6 +98,17 @@ hlen=$(od -An -t u8 -N 8 nan.safetensors | tr -d ' ')
 printf '\x00\x00\xc0\x7f' | dd of=nan.safetensors bs=1 seek=$((8 + hlen)) conv=notrunc status=none
 "$V" train --data play.txt --model "gpt(layers=1,heads=1,embd=8,block=8)" --iters 2 --batch-size 2 \
   --eval-iters 1 --save lm.safetensors >/dev/null 2>&1 || { echo "cannot train the LM fixture"; exit 1; }
+# A plain state_dict (no vtrain metadata) of nn.Sequential(Flatten(), Linear(64, 10)), zero weights.
+header='{"1.weight":{"dtype":"F32","shape":[10,64],"data_offsets":[0,2560]},"1.bias":{"dtype":"F32","shape":[10],"data_offsets":[2560,2600]}}'
+len=${#header}
+printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x\\x00\\x00\\x00\\x00' $((len & 255)) $((len >> 8 & 255)) $((len >> 16 & 255)) $((len >> 24 & 255)))" >plain.safetensors
+printf '%s' "$header" >>plain.safetensors
+head -c 2600 /dev/zero >>plain.safetensors
+# 3,000 rows with a distinct label each (an ID column), for a heap too small for 3,000 classes.
+{ echo "a,b,id"; for i in $(seq 1 3000); do echo "$((i % 7)),$((i % 11)),user$i"; done; } >ids.csv
+# The CSV with its columns reordered and an extra column: predictions must match by name.
+awk -F, 'BEGIN { OFS = "," } { print (NR == 1 ? "id" : NR), $4, $3, $1, $2 }' iris.csv >reordered.csv
+grep -v ',blue$' iris.csv >two-classes.csv
 echo "precious" >existing.safetensors
 keep=$(sha256sum existing.safetensors | cut -d' ' -f1)
 
@@ -160,6 +191,29 @@ check "unknown command"                2 "Unmatched argument"   -- trian
 check "info: threads 0"                2 "--threads 0"          -- info --threads 0
 check "unknown backend"                2 "--backend 'gpu'"      -- train --backend gpu
 check "eval: unknown backend"          2 "--backend 'tpu'"      -- eval --model good.safetensors --backend tpu
+
+echo "--- what used to go wrong now works"
+works "predict with the label column present"  "class,p_blue"  -- predict --model iris.safetensors --data iris.csv
+"$V" predict --model iris.safetensors --data iris.csv 2>/dev/null | head -6 >by-position.txt
+"$V" predict --model iris.safetensors --data reordered.csv 2>/dev/null | head -6 >by-name.txt
+if cmp -s by-position.txt by-name.txt; then
+  pass=$((pass + 1)); echo "ok   predict matches columns by name (reordered CSV, same predictions)"
+else
+  fail=$((fail + 1)); echo "FAIL predict on reordered columns differs"
+fi
+works "eval on two of three classes"           "accuracy"      -- eval --model iris.safetensors --data two-classes.csv --split all
+works "eval a plain state_dict with --spec"    "accuracy"      -- eval --model plain.safetensors --spec "flatten,linear(10)" --data digits
+check "eval a plain state_dict without --spec" 1 "--spec"      -- eval --model plain.safetensors
+works "init from a state_dict warns on scaling" "records no feature scaling" -- train --model "flatten,linear(10)" --init-from plain.safetensors --epochs 1
+works "threads above the cores warns"          "processors available" -- train --epochs 1 --threads 64
+works "the same command plus --resume"         "resumed at epoch 3" -- train --epochs 3 --save good.safetensors --checkpoint-dir ck --resume ck
+VTRAIN_JAVA_OPTS=-Xmx40m check "a heap too small for the classes" 1 "out of memory" -- train --data ids.csv --epochs 1
+touch plain-new.txt
+if [ "$(stat -c %a good.safetensors)" = "$(stat -c %a plain-new.txt)" ]; then
+  pass=$((pass + 1)); echo "ok   a saved model has the umask's mode ($(stat -c %a good.safetensors)), as any new file"
+else
+  fail=$((fail + 1)); echo "FAIL a saved model has mode $(stat -c %a good.safetensors), a new file $(stat -c %a plain-new.txt)"
+fi
 
 for cmd in "--version" "train --help" "info --no-probe"; do
   # shellcheck disable=SC2086
