@@ -188,6 +188,8 @@ check "generate: a classifier"         1 "not a language model"                 
 check "generate: unknown prompt char"  1 "vocabulary"           -- generate --model lm.safetensors --prompt "Zebra"
 check "generate: missing model"        1 "no such file"         -- generate --model missing.safetensors
 check "unknown command"                2 "Unmatched argument"   -- trian
+check "bench: unknown part"            2 "--only"               -- bench --only everything
+check "bench: negative seconds"        2 "--seconds"            -- bench --seconds -1
 check "info: threads 0"                2 "--threads 0"          -- info --threads 0
 check "unknown backend"                2 "--backend 'gpu'"      -- train --backend gpu
 check "eval: unknown backend"          2 "--backend 'tpu'"      -- eval --model good.safetensors --backend tpu

@@ -72,12 +72,10 @@ final class BenchCommand implements Callable<Integer> {
             return firstStep();
         }
         if (only != null && !only.equals("gemm") && !only.equals("steps")) {
-            throw new IllegalArgumentException(
-                    "--only: expected gemm or steps, got '" + only + "'");
+            throw new UsageException("--only: expected gemm or steps, got '" + only + "'");
         }
         if (!(seconds > 0) || seconds > 60) {
-            throw new IllegalArgumentException(
-                    "--seconds: expected a number in (0, 60], got " + seconds);
+            throw new UsageException("--seconds: expected a number in (0, 60], got " + seconds);
         }
         List<Integer> counts = threads;
         if (counts == null) {
@@ -86,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (int t : counts) {
             if (t < 1) {
-                throw new IllegalArgumentException("--threads: expected counts ≥ 1, got " + t);
+                throw new UsageException("--threads: expected counts ≥ 1, got " + t);
             }
         }
         List<Map<String, Object>> gemm = new ArrayList<>();
@@ -266,31 +264,39 @@ final class BenchCommand implements Callable<Integer> {
                 OpenBlas.problem() == null
                         ? "OpenBLAS: libopenblas.so.0 (cblas_sgemm, same JVM)"
                         : "OpenBLAS: " + OpenBlas.problem());
-        System.out.println();
-        System.out.println(
-                String.format(
-                        Locale.ROOT,
-                        "%-18s %7s %14s %16s %7s",
-                        "SGEMM m×n×k op",
-                        "threads",
-                        "vtrain GFLOP/s",
-                        "OpenBLAS GFLOP/s",
-                        "ratio"));
-        for (Map<String, Object> r : gemm) {
+        if (!gemm.isEmpty()) {
+            System.out.println();
             System.out.println(
                     String.format(
                             Locale.ROOT,
-                            "%-18s %7d %14.1f %16s %7s",
-                            r.get("shape"),
-                            (Integer) r.get("threads"),
-                            (Double) r.get("vtrain_gflops"),
-                            r.containsKey("openblas_gflops")
-                                    ? String.format(
-                                            Locale.ROOT, "%.1f", (Double) r.get("openblas_gflops"))
-                                    : "-",
-                            r.containsKey("ratio")
-                                    ? String.format(Locale.ROOT, "%.2f×", (Double) r.get("ratio"))
-                                    : "-"));
+                            "%-18s %7s %14s %16s %7s",
+                            "SGEMM m×n×k op",
+                            "threads",
+                            "vtrain GFLOP/s",
+                            "OpenBLAS GFLOP/s",
+                            "ratio"));
+            for (Map<String, Object> r : gemm) {
+                System.out.println(
+                        String.format(
+                                Locale.ROOT,
+                                "%-18s %7d %14.1f %16s %7s",
+                                r.get("shape"),
+                                (Integer) r.get("threads"),
+                                (Double) r.get("vtrain_gflops"),
+                                r.containsKey("openblas_gflops")
+                                        ? String.format(
+                                                Locale.ROOT,
+                                                "%.1f",
+                                                (Double) r.get("openblas_gflops"))
+                                        : "-",
+                                r.containsKey("ratio")
+                                        ? String.format(
+                                                Locale.ROOT, "%.2f×", (Double) r.get("ratio"))
+                                        : "-"));
+            }
+        }
+        if (steps.isEmpty()) {
+            return;
         }
         System.out.println();
         System.out.println(
