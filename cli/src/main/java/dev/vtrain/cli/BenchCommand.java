@@ -159,10 +159,12 @@ final class BenchCommand implements Callable<Integer> {
             row.put("threads", t);
             double ns = medianNanos(() -> p.vtrain(backend));
             row.put("vtrain_gflops", round(p.flops() / ns));
+            row.put("stable", lastStable);
             if (OpenBlas.problem() == null && backend instanceof CpuBackend) {
                 call(() -> OpenBlas.threads(t));
                 double blas = medianNanos(p::openblas);
                 row.put("openblas_gflops", round(p.flops() / blas));
+                row.put("openblas_stable", lastStable);
                 row.put("ratio", round(blas / ns));
             }
             return row;
@@ -173,6 +175,7 @@ final class BenchCommand implements Callable<Integer> {
         try (SyntheticStep step = new SyntheticStep(spec, backend)) {
             var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             double ns = medianNanos(step::step);
+            boolean stable = lastStable;
             long tid = Thread.currentThread().threadId();
             // Steady state, as the zero-allocation test defines it: windows of up to 50 steps until
             // three in a row allocate nothing (at most 20); the last window is reported.
@@ -193,6 +196,7 @@ final class BenchCommand implements Callable<Integer> {
             row.put("us_per_step", round(ns / 1e3));
             row.put("gemm_gflops", round(step.gemmFlops() / ns));
             row.put("bytes_per_step", allocated / probe);
+            row.put("stable", stable);
             return row;
         }
     }
@@ -223,6 +227,18 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Windows of timed rounds tried before a figure is called unstable. */
+    private static final int MAX_WINDOWS = 8;
+
+    /** Two consecutive window medians within this fraction of each other: stable. */
+    private static final double STABLE_WITHIN = 0.05;
+
+    /**
+     * Warms up for {@link #seconds}, then times windows of 10 rounds (each about a tenth of {@link
+     * #seconds}) until two consecutive windows' medians agree within 5% — the JIT has finished and
+     * the figure is steady — or {@value #MAX_WINDOWS} windows have run; returns the last window's
+     * median nanoseconds per call and records whether it was stable.
+     */
     private double timed(Work work) throws Throwable {
         long budget = (long) (seconds * 1e9);
         long start = System.nanoTime();
@@ -233,20 +249,38 @@ final class BenchCommand implements Callable<Integer> {
         }
         double perCall = (System.nanoTime() - start) / (double) calls;
         int perRound = (int) Math.max(1, budget / 10.0 / perCall);
-        double[] rounds = new double[10];
-        for (int r = 0; r < rounds.length; r++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < perRound; i++) {
-                work.run();
+        double previous = Double.NaN;
+        double median = Double.NaN;
+        for (int w = 0; w < MAX_WINDOWS; w++) {
+            double[] rounds = new double[10];
+            for (int r = 0; r < rounds.length; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < perRound; i++) {
+                    work.run();
+                }
+                rounds[r] = (System.nanoTime() - t0) / (double) perRound;
             }
-            rounds[r] = (System.nanoTime() - t0) / (double) perRound;
+            java.util.Arrays.sort(rounds);
+            median = (rounds[4] + rounds[5]) / 2;
+            if (Math.abs(median - previous) <= STABLE_WITHIN * Math.min(median, previous)) {
+                lastStable = true;
+                return median;
+            }
+            previous = median;
         }
-        java.util.Arrays.sort(rounds);
-        return (rounds[4] + rounds[5]) / 2;
+        lastStable = false;
+        return median;
     }
+
+    private boolean lastStable;
 
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
+    }
+
+    /** A figure, with "*" when it did not settle (see the footnote). */
+    private static String mark(String figure, Object stable) {
+        return Boolean.FALSE.equals(stable) ? figure + "*" : figure;
     }
 
     private static void printTables(
@@ -295,29 +329,43 @@ final class BenchCommand implements Callable<Integer> {
                                         : "-"));
             }
         }
-        if (steps.isEmpty()) {
-            return;
-        }
-        System.out.println();
-        System.out.println(
-                String.format(
-                        Locale.ROOT,
-                        "%-22s %7s %12s %14s %10s",
-                        "Train step (Adam)",
-                        "threads",
-                        "µs/step",
-                        "GEMM GFLOP/s",
-                        "B/step"));
-        for (Map<String, Object> r : steps) {
+        if (!steps.isEmpty()) {
+            System.out.println();
             System.out.println(
                     String.format(
                             Locale.ROOT,
-                            "%-22s %7d %12.1f %14.1f %10d",
-                            r.get("model"),
-                            (Integer) r.get("threads"),
-                            (Double) r.get("us_per_step"),
-                            (Double) r.get("gemm_gflops"),
-                            (Long) r.get("bytes_per_step")));
+                            "%-22s %7s %12s %14s %10s",
+                            "Train step (Adam)",
+                            "threads",
+                            "µs/step",
+                            "GEMM GFLOP/s",
+                            "B/step"));
+            for (Map<String, Object> r : steps) {
+                System.out.println(
+                        String.format(
+                                Locale.ROOT,
+                                "%-22s %7d %12s %14.1f %10d",
+                                r.get("model"),
+                                (Integer) r.get("threads"),
+                                mark(
+                                        String.format(
+                                                Locale.ROOT, "%.1f", (Double) r.get("us_per_step")),
+                                        r.get("stable")),
+                                (Double) r.get("gemm_gflops"),
+                                (Long) r.get("bytes_per_step")));
+            }
+        }
+        boolean unstable =
+                java.util.stream.Stream.concat(gemm.stream(), steps.stream())
+                        .anyMatch(r -> Boolean.FALSE.equals(r.get("stable")));
+        if (unstable) {
+            System.out.println();
+            System.out.printf(
+                    Locale.ROOT,
+                    "* not stable: %d windows of 10 rounds never agreed within %.0f%%; rerun with a"
+                            + " larger --seconds, on an idle machine%n",
+                    MAX_WINDOWS,
+                    100 * STABLE_WITHIN);
         }
     }
 }
