@@ -240,7 +240,9 @@ final class EvalCommand implements Callable<Integer> {
         float[] y = new float[(a.size() + b.size() + c.size()) * tw];
         int row = 0;
         for (Dataset d : new Dataset[] {a, b, c}) {
-            System.arraycopy(d.features(), 0, x, row * f, d.features().length);
+            for (int r = 0; r < d.size(); r++) {
+                d.copyRow(r, x, (row + r) * f);
+            }
             System.arraycopy(d.targets(), 0, y, row * tw, d.targets().length);
             row += d.size();
         }

@@ -90,12 +90,11 @@ public final class DataLoader {
         int rows = rows(b);
         int f = data.featureCount();
         int t = data.targetWidth();
-        float[] features = data.features();
         float[] targets = data.targets();
         int start = b * batchSize;
         for (int r = 0; r < rows; r++) {
             int s = order[start + r];
-            System.arraycopy(features, s * f, xStage, r * f, f);
+            data.copyRow(s, xStage, r * f);
             System.arraycopy(targets, s * t, yStage, r * t, t);
         }
         backend.upload(xStage, 0, x.firstRows(rows));

@@ -95,10 +95,6 @@ public final class FashionMnist {
         imageDims[0] = images.dims()[1];
         imageDims[1] = images.dims()[2];
         int f = images.dims()[1] * images.dims()[2];
-        float[] x = new float[n * f];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = images.get(i);
-        }
         float[] y = new float[n];
         for (int i = 0; i < n; i++) {
             int label = labels.get(i);
@@ -108,6 +104,7 @@ public final class FashionMnist {
             }
             y[i] = label;
         }
-        return new Dataset("fashion-mnist/" + split, x, f, y, 1, CLASSES);
+        // Kept as bytes (47 MB for the training images rather than 188 MB as floats).
+        return Dataset.ofBytes("fashion-mnist/" + split, images.data(), f, y, 1, CLASSES);
     }
 }

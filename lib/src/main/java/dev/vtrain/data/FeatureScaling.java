@@ -70,15 +70,16 @@ public final class FeatureScaling {
     public static FeatureScaling fit(Kind kind, Dataset train) {
         int f = train.featureCount();
         int n = train.size();
-        float[] x = train.features();
         double[] shift = new double[f];
         double[] scale = new double[f];
         java.util.Arrays.fill(scale, 1);
+        float[] row = new float[f]; // rows are read one at a time: a byte dataset stays bytes
         switch (kind) {
             case STANDARDIZE -> {
                 for (int i = 0; i < n; i++) {
+                    train.copyRow(i, row, 0);
                     for (int j = 0; j < f; j++) {
-                        shift[j] += x[i * f + j];
+                        shift[j] += row[j];
                     }
                 }
                 for (int j = 0; j < f; j++) {
@@ -86,8 +87,9 @@ public final class FeatureScaling {
                 }
                 double[] ss = new double[f];
                 for (int i = 0; i < n; i++) {
+                    train.copyRow(i, row, 0);
                     for (int j = 0; j < f; j++) {
-                        double d = x[i * f + j] - shift[j];
+                        double d = row[j] - shift[j];
                         ss[j] += d * d;
                     }
                 }
@@ -101,9 +103,10 @@ public final class FeatureScaling {
                 java.util.Arrays.fill(shift, Double.POSITIVE_INFINITY);
                 java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
                 for (int i = 0; i < n; i++) {
+                    train.copyRow(i, row, 0);
                     for (int j = 0; j < f; j++) {
-                        shift[j] = Math.min(shift[j], x[i * f + j]);
-                        max[j] = Math.max(max[j], x[i * f + j]);
+                        shift[j] = Math.min(shift[j], row[j]);
+                        max[j] = Math.max(max[j], row[j]);
                     }
                 }
                 for (int j = 0; j < f; j++) {
@@ -136,7 +139,8 @@ public final class FeatureScaling {
     }
 
     /**
-     * Returns {@code data} with scaled features (a new array; {@code data} is unchanged).
+     * Returns {@code data} with scaled features (a new array; {@code data} is unchanged; a
+     * byte-backed dataset stays bytes, read through the scaling, and nothing is copied).
      *
      * @throws IllegalArgumentException if the feature count differs from the fitted one
      */
@@ -151,6 +155,9 @@ public final class FeatureScaling {
                             + " features ("
                             + data.name()
                             + ")");
+        }
+        if (data.byteBacked()) {
+            return data.scaledBytes(shift, scale);
         }
         float[] x = data.features();
         float[] out = new float[x.length];

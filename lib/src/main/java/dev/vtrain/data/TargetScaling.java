@@ -72,13 +72,7 @@ public final class TargetScaling {
                                 data.targets(),
                                 data.targetWidth(),
                                 List.of()));
-        return new Dataset(
-                data.name(),
-                data.features(),
-                data.featureCount(),
-                t.features(),
-                data.targetWidth(),
-                data.classNames());
+        return data.withTargets(t.features());
     }
 
     /**

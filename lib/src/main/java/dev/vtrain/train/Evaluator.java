@@ -141,12 +141,15 @@ public final class Evaluator implements AutoCloseable {
         checkFeatures(model, data);
         int out = model.outFeatures();
         float[] result = new float[data.size() * out];
-        float[] features = data.features();
         int f = data.featureCount();
+        float[] stage = new float[Math.min(model.maxBatch(), data.size()) * f];
         for (int start = 0; start < data.size(); start += model.maxBatch()) {
             int rows = Math.min(model.maxBatch(), data.size() - start);
             Tensor x = input.firstRows(rows);
-            backend.upload(features, start * f, x);
+            for (int r = 0; r < rows; r++) {
+                data.copyRow(start + r, stage, r * f);
+            }
+            backend.upload(stage, 0, x);
             backend.download(model.forward(x, false), result, start * out);
         }
         return result;

@@ -66,6 +66,10 @@ final class Args {
         throw error("argument '" + name + "': expected an integer but found " + show(v));
     }
 
+    private static boolean fitsInt(long l) {
+        return l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE;
+    }
+
     /** An int or a pair of ints, as PyTorch's {@code _pair}; returns {height, width}. */
     int[] pair(String name, int[] fallback) {
         Object v = raw(name);
@@ -75,14 +79,17 @@ final class Args {
             }
             return fallback.clone();
         }
-        if (v instanceof Long l) {
-            int x = Math.toIntExact(l);
+        if (v instanceof Long l && fitsInt(l)) {
+            int x = (int) (long) l;
             return new int[] {x, x};
         }
-        if (v instanceof List<?> list && list.size() == 2) {
-            return new int[] {
-                Math.toIntExact((Long) list.get(0)), Math.toIntExact((Long) list.get(1))
-            };
+        if (v instanceof List<?> list
+                && list.size() == 2
+                && list.get(0) instanceof Long h
+                && list.get(1) instanceof Long w
+                && fitsInt(h)
+                && fitsInt(w)) {
+            return new int[] {(int) (long) h, (int) (long) w};
         }
         throw error(
                 "argument '"

@@ -67,7 +67,10 @@ public final class Layers {
     public static int declaredBlock(String spec) {
         List<LayerCall> calls = SpecParser.parse(spec);
         if (calls.size() == 1 && calls.get(0).named().get("block") instanceof Long l) {
-            return Math.toIntExact(l);
+            if (l < 1 || l > Integer.MAX_VALUE) {
+                throw new SpecException("block=" + l + ": expected a positive context length");
+            }
+            return (int) (long) l;
         }
         return 0;
     }
