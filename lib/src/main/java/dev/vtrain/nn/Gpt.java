@@ -18,6 +18,9 @@ import java.util.Map;
  * zero biases). Weight decay applies to the 2-D weights and embeddings only.
  */
 public final class Gpt implements Layer {
+    /** Most transformer blocks a GPT may have (GPT-3 has 96). */
+    public static final int MAX_LAYERS = 4096;
+
     private final int vocab;
     private final int block;
     private final int layers;
@@ -67,6 +70,10 @@ public final class Gpt implements Layer {
             int embd,
             boolean bias,
             float attnDropout) {
+        if (layers > MAX_LAYERS) { // checked first: blocks are built eagerly, an object each
+            throw new IllegalArgumentException(
+                    "gpt(layers=" + layers + "): expected at most " + MAX_LAYERS + " layers");
+        }
         if (vocab <= 0
                 || block <= 0
                 || layers <= 0

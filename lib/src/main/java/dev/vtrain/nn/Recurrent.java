@@ -79,7 +79,7 @@ public final class Recurrent implements Layer {
      * @throws IllegalArgumentException if a size is not positive
      */
     public Recurrent(Cell cell, int inputSize, int hidden, int layers, boolean bias, boolean last) {
-        if (inputSize <= 0 || hidden <= 0 || layers <= 0) {
+        if (inputSize <= 0 || hidden <= 0 || layers <= 0 || layers > Gpt.MAX_LAYERS) {
             throw new IllegalArgumentException(
                     cell.type
                             + "(input_size="
@@ -88,7 +88,9 @@ public final class Recurrent implements Layer {
                             + hidden
                             + ", num_layers="
                             + layers
-                            + "): sizes must be positive");
+                            + "): sizes must be positive, at most "
+                            + Gpt.MAX_LAYERS
+                            + " layers");
         }
         this.cell = cell;
         this.inputSize = inputSize;
