@@ -124,36 +124,32 @@ class SafeOutputsCliTest {
         assertTrue(e.out().contains("blue") && e.out().contains("green"), e.out());
     }
 
+    /** 40 epochs of regression on {@code data}, with {@code extra} flags. */
+    private static CliRun.Result regression(Path data, String... extra) {
+        java.util.List<String> args =
+                new java.util.ArrayList<>(
+                        List.of(
+                                "train",
+                                "--data",
+                                data.toString(),
+                                "--task",
+                                "regression",
+                                "--epochs",
+                                "40"));
+        args.addAll(List.of(extra));
+        return CliRun.run(args.toArray(String[]::new));
+    }
+
     @Test
     void regressionTargetsAreStandardisedAndPredictionsMappedBack(@TempDir Path dir)
             throws Exception {
         Path data = TestCsv.largeTargets(dir, "r.csv", 300, 5);
         Path model = dir.resolve("r.safetensors");
-        CliRun.Result t =
-                CliRun.run(
-                        "train",
-                        "--data",
-                        data.toString(),
-                        "--task",
-                        "regression",
-                        "--epochs",
-                        "40",
-                        "--save",
-                        model.toString());
+        CliRun.Result t = regression(data, "--save", model.toString());
         assertEquals(0, t.code(), t.err());
         double r2 = Double.parseDouble(t.out().replaceAll("(?s).*r2 (-?[0-9.]+).*", "$1"));
         assertTrue(r2 > 0.98, "r2 " + r2 + " with standardised targets: " + t.out());
-        CliRun.Result none =
-                CliRun.run(
-                        "train",
-                        "--data",
-                        data.toString(),
-                        "--task",
-                        "regression",
-                        "--epochs",
-                        "40",
-                        "--target-scaling",
-                        "none");
+        CliRun.Result none = regression(data, "--target-scaling", "none");
         double raw = Double.parseDouble(none.out().replaceAll("(?s).*r2 (-?[0-9.]+).*", "$1"));
         assertTrue(raw < r2, "unscaled targets train worse: r2 " + raw);
         CliRun.Result p =

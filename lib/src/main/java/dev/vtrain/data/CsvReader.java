@@ -207,13 +207,11 @@ public final class CsvReader {
         }
         for (int r = 0; r < rows.size(); r++) {
             if (rows.get(r)[label].isBlank()) {
-                throw new DataFormatException(
-                        source
-                                + ":"
-                                + lineNumbers.get(r)
-                                + ": column '"
-                                + header.get(label)
-                                + "': expected a class label but found an empty cell");
+                throw cellError(
+                        source,
+                        lineNumbers.get(r),
+                        header.get(label),
+                        "expected a class label but found an empty cell");
             }
         }
         if (options.classNames() != null) {
@@ -278,17 +276,11 @@ public final class CsvReader {
             String v = rows.get(r)[label].trim();
             Integer c = index.get(v);
             if (c == null) {
-                throw new DataFormatException(
-                        source
-                                + ":"
-                                + lineNumbers.get(r)
-                                + ": column '"
-                                + header.get(label)
-                                + "': expected one of the classes "
-                                + preview(names)
-                                + " but found '"
-                                + v
-                                + "'");
+                throw cellError(
+                        source,
+                        lineNumbers.get(r),
+                        header.get(label),
+                        "expected one of the classes " + preview(names) + " but found '" + v + "'");
             }
             y[r] = c;
         }
@@ -456,28 +448,18 @@ public final class CsvReader {
         try {
             f = Float.parseFloat(v);
         } catch (NumberFormatException e) {
-            throw new DataFormatException(
-                    source
-                            + ":"
-                            + line
-                            + ": column '"
-                            + column
-                            + "': expected a number but found '"
-                            + v
-                            + "'");
+            throw cellError(source, line, column, "expected a number but found '" + v + "'");
         }
         if (!Float.isFinite(f)) {
-            throw new DataFormatException(
-                    source
-                            + ":"
-                            + line
-                            + ": column '"
-                            + column
-                            + "': expected a finite number but found '"
-                            + v
-                            + "'");
+            throw cellError(source, line, column, "expected a finite number but found '" + v + "'");
         }
         return f;
+    }
+
+    /** "SOURCE:LINE: column 'NAME': WHAT", the error for one cell. */
+    private static DataFormatException cellError(
+            String source, int line, String column, String what) {
+        return new DataFormatException(source + ":" + line + ": column '" + column + "': " + what);
     }
 
     /** Splits one line on commas, honouring double quotes ({@code ""} is a literal quote). */
