@@ -467,7 +467,15 @@ final class TrainCommand implements Callable<Integer> {
         int t = ThreadCount.resolve(threads);
         boolean regression = data.regression();
         String fingerprint = fingerprint();
-        PreparedData prepared = PreparedData.load(data.request(seed));
+        JitWarmUp warm = model.model == null ? JitWarmUp.start(backend, warmUpWorkload()) : null;
+        PreparedData prepared;
+        try {
+            prepared = PreparedData.load(data.request(seed));
+        } finally {
+            if (warm != null) {
+                warm.stop();
+            }
+        }
         Dataset train = prepared.split().train();
         int outputs = regression ? train.targetWidth() : train.numClasses();
         int batch = parseBatch(train.size());
@@ -609,6 +617,20 @@ final class TrainCommand implements Callable<Integer> {
             writeOutputs(prepared, m, b, t, history, metrics, wall, regression);
         }
         return 0;
+    }
+
+    /**
+     * An MLP like this run's, for {@link JitWarmUp}: the input width guessed from the data name.
+     */
+    private String warmUpWorkload() {
+        String d = data.data.toLowerCase(Locale.ROOT);
+        int in = d.equals("digits") ? 64 : d.equals("fashion-mnist") ? 784 : 256;
+        String hidden =
+                model.hidden == null || model.hidden.equalsIgnoreCase("none")
+                        ? ""
+                        : model.hidden.replace(',', '-').replace(" ", "") + "-";
+        int b = batchSize.equalsIgnoreCase("full") ? 128 : Math.max(1, Integer.parseInt(batchSize));
+        return in + "-" + hidden + "10@" + Math.min(b, 1024);
     }
 
     /**
