@@ -111,6 +111,7 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("environment", env);
             out.put("openblas", OpenBlas.problem() == null ? "libopenblas.so.0" : null);
+            out.put("openblas_core", OpenBlas.coreName());
             out.put("gemm", gemm);
             out.put("train_step", steps);
             System.out.println(Json.write(out));
@@ -296,8 +297,18 @@ final class BenchCommand implements Callable<Integer> {
                         + env.get("jdk"));
         System.out.println(
                 OpenBlas.problem() == null
-                        ? "OpenBLAS: libopenblas.so.0 (cblas_sgemm, same JVM)"
+                        ? "OpenBLAS: libopenblas.so.0 (cblas_sgemm, same JVM), kernel "
+                                + OpenBlas.coreName()
                         : "OpenBLAS: " + OpenBlas.problem());
+        Object bits = env.get("simd_bits");
+        String better = bits instanceof Number n ? OpenBlas.betterCoreType(n.intValue()) : null;
+        if (better != null) {
+            System.out.println(
+                    "OpenBLAS runs its generic kernel on this CPU; for its best, rerun with"
+                            + " OPENBLAS_CORETYPE="
+                            + better
+                            + " ./vtrain bench (it applies to the peer only)");
+        }
         if (!gemm.isEmpty()) {
             System.out.println();
             System.out.println(

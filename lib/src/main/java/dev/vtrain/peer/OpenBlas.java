@@ -22,11 +22,13 @@ public final class OpenBlas {
 
     private static final MethodHandle SGEMM;
     private static final MethodHandle SET_THREADS;
+    private static final String CORE_NAME;
     private static final String PROBLEM;
 
     static {
         MethodHandle sgemm = null;
         MethodHandle threads = null;
+        String core = null;
         String problem = null;
         try {
             SymbolLookup lib = SymbolLookup.libraryLookup("libopenblas.so.0", Arena.global());
@@ -55,6 +57,7 @@ public final class OpenBlas {
                     linker.downcallHandle(
                             lib.find("openblas_set_num_threads").orElseThrow(),
                             FunctionDescriptor.ofVoid(i));
+            core = coreName(lib, linker);
         } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
             problem =
                     "OpenBLAS not found (libopenblas.so.0: "
@@ -63,7 +66,45 @@ public final class OpenBlas {
         }
         SGEMM = sgemm;
         SET_THREADS = threads;
+        CORE_NAME = core;
         PROBLEM = problem;
+    }
+
+    /** {@code openblas_get_corename()}: the kernel family OpenBLAS chose, or null if unknown. */
+    private static String coreName(SymbolLookup lib, Linker linker) {
+        var fn = lib.find("openblas_get_corename");
+        if (fn.isEmpty()) {
+            return null;
+        }
+        try {
+            MethodHandle h =
+                    linker.downcallHandle(fn.get(), FunctionDescriptor.of(ValueLayout.ADDRESS));
+            MemorySegment name = (MemorySegment) h.invokeExact();
+            return name.reinterpret(64).getString(0).trim();
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /**
+     * The kernel family OpenBLAS runs ({@code openblas_get_corename()}, e.g. {@code SkylakeX},
+     * {@code Haswell}, or {@code Prescott} for its generic fallback on a CPU it does not know), or
+     * null when the library is missing or does not say.
+     */
+    public static String coreName() {
+        return CORE_NAME;
+    }
+
+    /**
+     * For a generic kernel on a machine with wider SIMD: the {@code OPENBLAS_CORETYPE} that selects
+     * OpenBLAS's best kernel for the ISA ({@code SkylakeX} for AVX-512, {@code Haswell} for AVX2),
+     * else null. Set it for the peer's process only, never for tests.
+     */
+    public static String betterCoreType(int simdBits) {
+        if (CORE_NAME == null || !CORE_NAME.equalsIgnoreCase("Prescott")) {
+            return null;
+        }
+        return simdBits >= 512 ? "SkylakeX" : simdBits >= 256 ? "Haswell" : null;
     }
 
     private OpenBlas() {}
