@@ -28,8 +28,9 @@ final class JitWarmUp {
                                         while (!done.get()) {
                                             step.step();
                                         }
-                                    } catch (RuntimeException e) {
-                                        // A warm-up that cannot run only means a slower start.
+                                    } catch (RuntimeException | OutOfMemoryError e) {
+                                        // A warm-up that cannot run only means a slower start;
+                                        // the run itself reports what is wrong with its model.
                                     }
                                 });
     }

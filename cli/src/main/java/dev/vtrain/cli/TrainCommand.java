@@ -625,10 +625,13 @@ final class TrainCommand implements Callable<Integer> {
     private String warmUpWorkload() {
         String d = data.data.toLowerCase(Locale.ROOT);
         int in = d.equals("digits") ? 64 : d.equals("fashion-mnist") ? 784 : 256;
-        String hidden =
-                model.hidden == null || model.hidden.equalsIgnoreCase("none")
-                        ? ""
-                        : model.hidden.replace(',', '-').replace(" ", "") + "-";
+        StringBuilder hidden = new StringBuilder();
+        if (model.hidden != null && !model.hidden.equalsIgnoreCase("none")) {
+            for (String h : model.hidden.split(",", -1)) {
+                // The JIT needs the code paths, not the sizes: at most 1024 wide.
+                hidden.append(Math.min(1024, Integer.parseInt(h.trim()))).append('-');
+            }
+        }
         int b = batchSize.equalsIgnoreCase("full") ? 128 : Math.max(1, Integer.parseInt(batchSize));
         return in + "-" + hidden + "10@" + Math.min(b, 1024);
     }
