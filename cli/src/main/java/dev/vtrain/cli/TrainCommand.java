@@ -176,8 +176,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    private List<String> args = List.of();
-    private Integer scheduleEpochs;
+    List<String> args = List.of();
+    Integer scheduleEpochs;
     Checkpoints.Loaded resumeFrom;
     Integer scheduleIters;
 
@@ -332,7 +332,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** This command with every flag at its default (for telling which flags a run set). */
-    private static CommandSpec defaults() {
+    static CommandSpec defaults() {
         CommandLine cl = new CommandLine(new TrainCommand());
         cl.parseArgs();
         return cl.getCommandSpec();
@@ -342,124 +342,12 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         args = RunFlags.given(spec, defaults());
         if (resume != null) {
-            return resume();
+            return ResumedRun.of(this).run();
         }
         return run();
     }
 
-    private int resume() {
-        Checkpoints.Loaded loaded = Checkpoints.load(resume);
-        for (String w : loaded.warnings()) {
-            System.err.println("vtrain: warning: " + w);
-        }
-        String savedArgs = loaded.metadata().get("vtrain.args");
-        if (savedArgs == null) {
-            throw new IllegalArgumentException(
-                    loaded.file() + ": checkpoint has no saved command line to resume with");
-        }
-        List<String> original = new ArrayList<>();
-        for (Object o : (List<?>) Json.parse(savedArgs)) {
-            original.add((String) o);
-        }
-        TrainCommand saved = new TrainCommand();
-        new CommandLine(saved).parseArgs(original.toArray(String[]::new));
-        Path here = loaded.file().toAbsolutePath().getParent();
-        Path origin = saved.checkpointDir == null ? null : saved.checkpointDir.toAbsolutePath();
-        Map<String, String> meta = loaded.metadata();
-        // Checkpoints written before schedule lengths were recorded (and before paths were made
-        // absolute, data fingerprinted and regression targets scaled).
-        boolean legacy = !meta.containsKey("vtrain.schedule_epochs");
-        int savedEpochs =
-                legacy ? saved.epochs : Integer.parseInt(meta.get("vtrain.schedule_epochs"));
-        int savedIters =
-                legacy
-                        ? saved.text.iters
-                        : Integer.parseInt(meta.getOrDefault("vtrain.schedule_iters", "0"));
-        if (legacy && !original.contains("--target-scaling")) {
-            saved.data.targetScaling = "none"; // the run trained on raw targets
-        }
-        List<String> givenNow = new ArrayList<>();
-        for (CommandLine.Model.OptionSpec o :
-                spec.commandLine().getParseResult().matchedOptions()) {
-            String name = o.longestName();
-            givenNow.add(name);
-            CommandLine.Model.OptionSpec was = saved.spec.findOption(name);
-            if (RunFlags.MAY_DIFFER.contains(name)) {
-                was.setValue(o.getValue());
-                continue;
-            }
-            String before = RunFlags.value(was);
-            String now = RunFlags.value(o);
-            if (!before.equals(now)) {
-                throw new UsageException(
-                        "--resume "
-                                + resume
-                                + ": "
-                                + name
-                                + " was "
-                                + (before.equals("null") ? "not given" : before)
-                                + " in the run, this command gives "
-                                + now
-                                + "; resume with the run's own flags (only --epochs, --threads, outputs"
-                                + " and checkpointing may change), e.g. vtrain train --resume "
-                                + resume);
-            }
-        }
-        TrainCommand run = saved;
-        if (!legacy && origin != null && !sameDirectory(origin, here)) {
-            dropOutputsOfCopy(saved, origin, givenNow);
-        }
-        if (givenNow.contains("--checkpoint-dir") && !sameDirectory(checkpointDir, here)) {
-            System.out.println(
-                    "checkpoints continue in "
-                            + here
-                            + ", next to the one resumed (not "
-                            + checkpointDir
-                            + ")");
-        }
-        run.scheduleEpochs = savedEpochs;
-        run.scheduleIters = savedIters;
-        run.checkpointDir = here;
-        run.resumeFrom = loaded;
-        run.allowChangedData = allowChangedData;
-        run.args = RunFlags.given(run.spec, defaults());
-        System.out.println(
-                "resuming from " + loaded.file() + " with: " + String.join(" ", run.args));
-        return run.run();
-    }
-
-    private static boolean sameDirectory(Path a, Path b) {
-        try {
-            return Files.isSameFile(a, b);
-        } catch (IOException e) {
-            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
-        }
-    }
-
-    /**
-     * A checkpoint copied away from its run's directory does not write the run's outputs (they
-     * would overwrite the original run's files): it writes those given again on this command.
-     */
-    private static void dropOutputsOfCopy(TrainCommand saved, Path origin, List<String> givenNow) {
-        List<String> dropped = new ArrayList<>();
-        for (String flag : RunFlags.OUTPUTS) {
-            CommandLine.Model.OptionSpec o = saved.spec.findOption(flag);
-            if (o != null && o.getValue() != null && !givenNow.contains(flag)) {
-                dropped.add(flag + " " + o.getValue());
-                o.setValue(null);
-            }
-        }
-        if (!dropped.isEmpty()) {
-            System.err.println(
-                    "vtrain: warning: the checkpoint was copied from "
-                            + origin
-                            + "; the run's outputs ("
-                            + String.join(", ", dropped)
-                            + ") are not overwritten; give them with this command to write them");
-        }
-    }
-
-    private int run() {
+    int run() {
         if (data.text()) {
             return new TextTrainRun(this).run();
         }
