@@ -64,23 +64,7 @@ final class ModelOptions {
         if (inputShape == null) {
             return data;
         }
-        String[] parts = inputShape.split(",", -1);
-        int[] d = new int[parts.length];
-        try {
-            for (int i = 0; i < d.length; i++) {
-                d[i] = Integer.parseInt(parts[i].trim());
-            }
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
-                    "Invalid --input-shape '" + inputShape + "': expected sizes such as 3,32,32");
-        }
-        Shape s;
-        try {
-            s = Shape.of(d);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    "Invalid --input-shape '" + inputShape + "': " + e.getMessage(), e);
-        }
+        Shape s = parseShape(inputShape);
         if (s.size() != data.size()) {
             throw new IllegalArgumentException(
                     "--input-shape "
@@ -92,6 +76,30 @@ final class ModelOptions {
                             + " features");
         }
         return s;
+    }
+
+    /**
+     * An {@code --input-shape} value such as {@code 3,32,32}.
+     *
+     * @throws IllegalArgumentException naming the value and what was expected
+     */
+    static Shape parseShape(String inputShape) {
+        String[] parts = inputShape.split(",", -1);
+        int[] d = new int[parts.length];
+        try {
+            for (int i = 0; i < d.length; i++) {
+                d[i] = Integer.parseInt(parts[i].trim());
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "Invalid --input-shape '" + inputShape + "': expected sizes such as 3,32,32");
+        }
+        try {
+            return Shape.of(d);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "Invalid --input-shape '" + inputShape + "': " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -129,19 +129,10 @@ final class SavedModelOptions {
     }
 
     private static Shape parseShape(String s) {
-        String[] parts = s.split(",", -1);
-        int[] d = new int[parts.length];
         try {
-            for (int i = 0; i < d.length; i++) {
-                d[i] = Integer.parseInt(parts[i].trim());
-                if (d[i] < 1) {
-                    throw new NumberFormatException();
-                }
-            }
-        } catch (NumberFormatException e) {
-            throw new UsageException(
-                    "Invalid --input-shape '" + s + "' (expected positive sizes such as 1,28,28)");
+            return ModelOptions.parseShape(s);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
-        return Shape.of(d);
     }
 }
