@@ -4,6 +4,7 @@ import dev.vtrain.backend.Backend;
 import dev.vtrain.data.Dataset;
 import dev.vtrain.io.Json;
 import dev.vtrain.io.ModelFile;
+import dev.vtrain.io.TargetScalingMetadata;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
 import dev.vtrain.nn.loss.Loss;
@@ -152,7 +153,7 @@ final class EvalCommand implements Callable<Integer> {
                                     null),
                             saved.scaling(),
                             regression
-                                    ? SavedTargets.read(
+                                    ? TargetScalingMetadata.read(
                                             meta,
                                             saved.network().outputShape(saved.inputShape()).size(),
                                             options.model.toString())

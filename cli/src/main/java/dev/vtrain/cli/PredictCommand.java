@@ -6,6 +6,7 @@ import dev.vtrain.data.CsvReader;
 import dev.vtrain.data.Dataset;
 import dev.vtrain.io.AtomicWrite;
 import dev.vtrain.io.ModelFile;
+import dev.vtrain.io.TargetScalingMetadata;
 import dev.vtrain.nn.Model;
 import dev.vtrain.tensor.Shape;
 import dev.vtrain.train.Evaluator;
@@ -107,7 +108,8 @@ final class PredictCommand implements Callable<Integer> {
             width = m.outFeatures();
         }
         if (saved.classNames().isEmpty()) {
-            SavedTargets.read(saved.metadata(), width, options.model.toString()).invert(outputs);
+            TargetScalingMetadata.read(saved.metadata(), width, options.model.toString())
+                    .invert(outputs);
         }
         String csv = format(outputs, x.size(), width, saved.classNames());
         if (out == null) {

@@ -28,6 +28,7 @@ final class RunFlags {
                     "--report",
                     "--plot",
                     "--history-csv",
+                    "--jfr",
                     "--checkpoint-dir",
                     "--checkpoint-every",
                     "--resume",

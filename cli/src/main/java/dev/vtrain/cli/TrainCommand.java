@@ -8,6 +8,7 @@ import dev.vtrain.io.Checkpoints;
 import dev.vtrain.io.Json;
 import dev.vtrain.io.ModelFile;
 import dev.vtrain.io.Pretrained;
+import dev.vtrain.io.TargetScalingMetadata;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.CrossEntropyLoss;
 import dev.vtrain.nn.loss.Loss;
@@ -123,6 +124,16 @@ final class TrainCommand implements Callable<Integer> {
     Path historyCsv;
 
     @Option(
+            names = "--jfr",
+            paramLabel = "FILE.jfr",
+            description =
+                    "Record the run with JDK Flight Recorder into this file: the JDK's default events"
+                            + " and vtrain's (dev.vtrain.TrainingStep with forward, backward and"
+                            + " optimizer times, Epoch, Evaluation, CheckpointWrite, ...); read it"
+                            + " with 'jfr print --events dev.vtrain.TrainingStep FILE'.")
+    Path jfr;
+
+    @Option(
             names = "--checkpoint-dir",
             paramLabel = "DIR",
             description = "Write training checkpoints here (atomically; the newest two are kept).")
@@ -209,6 +220,7 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.checkFile("--save", save);
         OutputPaths.checkFile("--report", report);
         OutputPaths.checkFile("--history-csv", historyCsv);
+        OutputPaths.checkFile("--jfr", jfr);
         if (plot != null) {
             OutputPaths.checkFile("--plot", plot);
             OutputPaths.checkFile("--plot (its history CSV)", plotCsv());
@@ -217,7 +229,13 @@ final class TrainCommand implements Callable<Integer> {
         List<Path> outs = new ArrayList<>();
         for (Path p :
                 new Path[] {
-                    save, report, historyCsv, plot, plot == null ? null : plotCsv(), checkpointDir
+                    save,
+                    report,
+                    historyCsv,
+                    plot,
+                    plot == null ? null : plotCsv(),
+                    checkpointDir,
+                    jfr
                 }) {
             if (p != null) {
                 Path abs = p.toAbsolutePath().normalize();
@@ -341,10 +359,20 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         args = RunFlags.given(spec, defaults());
-        if (resume != null) {
-            return ResumedRun.of(this).run();
+        if (jfr != null) {
+            OutputPaths.checkFile("--jfr", jfr);
         }
-        return run();
+        FlightRecording recording = FlightRecording.start(jfr);
+        try {
+            if (resume != null) {
+                return ResumedRun.of(this).run();
+            }
+            return run();
+        } finally {
+            if (recording != null) {
+                recording.close();
+            }
+        }
     }
 
     int run() {
@@ -719,7 +747,7 @@ final class TrainCommand implements Callable<Integer> {
             extra.put("vtrain.label_column", data.labelColumn);
         }
         if (prepared.targets() != null) {
-            extra.put(SavedTargets.KEY, SavedTargets.json(prepared.targets()));
+            extra.put(TargetScalingMetadata.KEY, TargetScalingMetadata.json(prepared.targets()));
         }
         extra.put("vtrain.threads", Integer.toString(t));
         return extra;

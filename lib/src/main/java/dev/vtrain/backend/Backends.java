@@ -1,9 +1,11 @@
 package dev.vtrain.backend;
 
 import dev.vtrain.backend.scalar.ScalarBackend;
+import dev.vtrain.jfr.BackendSelectionEvent;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Chooses a backend by name ({@code auto}, {@code cpu}, {@code scalar}; {@code auto} unless the
@@ -13,18 +15,47 @@ public final class Backends {
     /** System property naming the backend to use when the caller asks for {@code auto}. */
     public static final String PROPERTY = "vtrain.backend";
 
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
     private Backends() {}
 
     /** A chosen backend and the reason it was chosen. The caller owns (closes) the backend. */
     public record Selection(Backend backend, String reason) {}
 
     /**
-     * Creates the backend named {@code name} with {@code threads} threads.
+     * Creates the backend named {@code name} with {@code threads} threads. When {@code auto} falls
+     * back to the scalar backend (no {@code --add-modules jdk.incubator.vector}, C2 off, ...), it
+     * says so once per JVM through {@link System.Logger} (logger {@code
+     * dev.vtrain.backend.Backends}, level WARNING) naming the missing flag; {@link
+     * Selection#reason()} holds the same reason. Any thread may call it.
      *
      * @throws IllegalArgumentException for an unknown name, a bad thread count, or {@code cpu} when
      *     the Vector API module is missing
      */
     public static Selection create(String name, int threads) {
+        BackendSelectionEvent event = new BackendSelectionEvent();
+        event.begin();
+        Selection s = choose(name, threads);
+        if (s.reason().startsWith("scalar: ") && WARNED.compareAndSet(false, true)) {
+            System.getLogger(Backends.class.getName())
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "vtrain runs on the scalar reference backend, 10-100x slower: "
+                                    + s.reason().substring("scalar: ".length())
+                                    + ". Backends.create(...).reason() says the same.");
+        }
+        event.end();
+        if (event.shouldCommit()) {
+            event.requested = name;
+            event.backend = s.backend().description();
+            event.reason = s.reason();
+            event.threads = threads;
+            event.commit();
+        }
+        return s;
+    }
+
+    private static Selection choose(String name, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException(
                     "Invalid thread count: " + threads + " (must be ≥ 1)");
@@ -33,7 +64,7 @@ public final class Backends {
         if (requested.equals("auto")) {
             String prop = System.getProperty(PROPERTY);
             if (prop != null && !prop.isBlank() && !prop.equalsIgnoreCase("auto")) {
-                Selection s = create(prop, threads);
+                Selection s = choose(prop, threads);
                 return new Selection(s.backend(), s.reason() + " (from -D" + PROPERTY + ")");
             }
         }

@@ -10,9 +10,13 @@ import java.util.List;
  */
 public final class TargetScaling {
     private final FeatureScaling columns;
+    private final double[] shift;
+    private final double[] scale;
 
     private TargetScaling(FeatureScaling columns) {
         this.columns = columns;
+        this.shift = columns.shift();
+        this.scale = columns.scale();
     }
 
     /** No scaling (identity) for {@code width} targets. */
@@ -80,11 +84,17 @@ public final class TargetScaling {
      * targets' units, in place.
      */
     public void invert(float[] values) {
-        double[] shift = columns.shift();
-        double[] scale = columns.scale();
+        invert(values, 0, values.length);
+    }
+
+    /**
+     * As {@link #invert(float[])} on the {@code length} values from {@code offset} (whole rows);
+     * allocates nothing.
+     */
+    public void invert(float[] values, int offset, int length) {
         int w = shift.length;
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (values[i] * scale[i % w] + shift[i % w]);
+        for (int i = 0; i < length; i++) {
+            values[offset + i] = (float) (values[offset + i] * scale[i % w] + shift[i % w]);
         }
     }
 

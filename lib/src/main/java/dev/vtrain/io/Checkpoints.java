@@ -1,5 +1,6 @@
 package dev.vtrain.io;
 
+import dev.vtrain.jfr.CheckpointEvent;
 import dev.vtrain.nn.Buffer;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.Parameter;
@@ -66,6 +67,8 @@ public final class Checkpoints {
             Tensor bestParams,
             Map<String, String> extra)
             throws IOException {
+        CheckpointEvent event = new CheckpointEvent();
+        event.begin();
         List<Safetensors.Entry> tensors = new ArrayList<>();
         for (Parameter p : model.parameters()) {
             tensors.add(
@@ -116,6 +119,12 @@ public final class Checkpoints {
         Path file = dir.resolve(String.format("%s%012d%s", PREFIX, state.batchesDone, SUFFIX));
         Safetensors.write(file, tensors, meta);
         prune(dir);
+        event.end();
+        if (event.shouldCommit()) {
+            event.path = file.toString();
+            event.bytes = Files.size(file);
+            event.commit();
+        }
         return file;
     }
 

@@ -21,7 +21,10 @@ import java.util.SplittableRandom;
  * their own work through the {@link Plan} and {@link Step}. It owns its slabs and frees them on
  * {@link #close()}.
  *
- * <p>Not thread-safe: one training or evaluation loop at a time.
+ * <p>Single-threaded: one training or evaluation loop at a time. A call from a second thread while
+ * one is inside {@link #forward}, {@link #backward}, {@link #read}, {@link #write} or a {@code
+ * Trainer.fit} over this model fails with an {@link IllegalStateException} (see {@link #guard()})
+ * rather than racing on the slabs; using a model after {@link #close()} fails the same way.
  */
 public final class Model implements AutoCloseable {
     private final Layer root;
@@ -46,7 +49,13 @@ public final class Model implements AutoCloseable {
     private final SlabPlan.Slot inputChannelsLast;
     private final SlabPlan.Slot inputGradChannelsLast;
     private final List<Storage> storages = new ArrayList<>();
-    private boolean closed;
+    private final UseGuard guard =
+            new UseGuard(
+                    "Model",
+                    "To serve predictions while training, publish weights with"
+                            + " dev.vtrain.serve.WeightSnapshots and give each serving thread its"
+                            + " own Predictor.");
+    private volatile boolean closed;
 
     private Model(Layer root, Shape input, int maxBatch, Backend backend, long seed) {
         if (maxBatch <= 0) {
@@ -321,12 +330,26 @@ public final class Model implements AutoCloseable {
      * behaviour (dropout, batch statistics and running-statistics updates) or evaluation behaviour.
      */
     public Tensor forward(Tensor input, boolean training) {
-        Tensor x = checkInput(input);
-        step.set(x.rows(), training, false);
-        x = channelsLast(x);
-        Tensor y = step.get(output);
-        root.forward(step, x, y);
-        return y;
+        boolean entered = guard.enter();
+        try {
+            Tensor x = checkInput(input);
+            step.set(x.rows(), training, false);
+            x = channelsLast(x);
+            Tensor y = step.get(output);
+            root.forward(step, x, y);
+            return y;
+        } finally {
+            guard.exit(entered);
+        }
+    }
+
+    /**
+     * The guard that detects this model used from two threads at once. A loop that uses the model
+     * across many calls (a trainer's {@code fit}) enters it for its whole length, so another thread
+     * is refused between the loop's steps too.
+     */
+    public UseGuard guard() {
+        return guard;
     }
 
     /**
@@ -361,6 +384,15 @@ public final class Model implements AutoCloseable {
      * checks, saliency maps or a model feeding another.
      */
     public void backward(Tensor input, boolean accumulate, Tensor gradInput) {
+        boolean entered = guard.enter();
+        try {
+            backwardEntered(input, accumulate, gradInput);
+        } finally {
+            guard.exit(entered);
+        }
+    }
+
+    private void backwardEntered(Tensor input, boolean accumulate, Tensor gradInput) {
         Tensor x = checkInput(input);
         Tensor dx = gradInput == null ? null : gradInput.asBatch(inputShape);
         if (dx != null && dx.rows() != x.rows()) {
@@ -429,6 +461,16 @@ public final class Model implements AutoCloseable {
      * @throws IllegalArgumentException if the name is unknown
      */
     public float[] read(String name) {
+        boolean entered = guard.enter();
+        try {
+            checkOpen();
+            return readEntered(name);
+        } finally {
+            guard.exit(entered);
+        }
+    }
+
+    private float[] readEntered(String name) {
         Buffer b = buffersByName.get(name);
         if (b != null) {
             float[] out = new float[Math.toIntExact(b.size())];
@@ -452,6 +494,16 @@ public final class Model implements AutoCloseable {
      * @throws IllegalArgumentException if the name is unknown or the length is wrong
      */
     public void write(String name, float[] values) {
+        boolean entered = guard.enter();
+        try {
+            checkOpen();
+            writeEntered(name, values);
+        } finally {
+            guard.exit(entered);
+        }
+    }
+
+    private void writeEntered(String name, float[] values) {
         Buffer b = buffersByName.get(name);
         if (b != null) {
             if (values.length != b.size()) {
@@ -492,9 +544,22 @@ public final class Model implements AutoCloseable {
         return root.toString();
     }
 
-    /** Frees the model's slabs. Idempotent. */
+    /**
+     * Frees the model's slabs. Idempotent.
+     *
+     * @throws IllegalStateException if another thread is using the model
+     */
     @Override
     public void close() {
+        boolean entered = guard.enter();
+        try {
+            closeEntered();
+        } finally {
+            guard.exit(entered);
+        }
+    }
+
+    private void closeEntered() {
         if (!closed) {
             closed = true;
             storages.forEach(Storage::close);

@@ -3,6 +3,7 @@ package dev.vtrain.train;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.data.DataLoader;
 import dev.vtrain.data.Dataset;
+import dev.vtrain.jfr.EvaluationEvent;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.loss.Loss;
 import dev.vtrain.tensor.SlabPlan;
@@ -13,8 +14,9 @@ import dev.vtrain.tensor.Tensor;
  * Evaluation-mode passes over a model, with no optimizer: mean loss and accuracy on a dataset, and
  * the raw outputs for every sample. Owns input and target buffers of the model's maximum batch and
  * two device scalars; it does not own the model. Batch norm uses its running statistics and dropout
- * is off. Not thread-safe: one call at a time, on the thread that trains the model (if any),
- * between training steps.
+ * is off. Single-threaded: one call at a time, on the thread that trains the model (if any),
+ * between training steps; a call while another thread uses the model fails with an {@link
+ * IllegalStateException} (for serving, see {@code dev.vtrain.serve.Predictor}).
  */
 public final class Evaluator implements AutoCloseable {
     private final Model model;
@@ -107,6 +109,30 @@ public final class Evaluator implements AutoCloseable {
      * @throws IllegalStateException if the evaluator was made without a loss
      */
     public Evaluation evaluate(Dataset data) {
+        boolean entered = model.guard().enter();
+        try {
+            return evaluateEntered(data);
+        } finally {
+            model.guard().exit(entered);
+        }
+    }
+
+    private Evaluation evaluateEntered(Dataset data) {
+        EvaluationEvent event = new EvaluationEvent();
+        event.begin();
+        Evaluation result = evaluatePasses(data);
+        event.end();
+        if (event.shouldCommit()) {
+            event.dataset = data.name();
+            event.samples = result.samples();
+            event.loss = result.loss();
+            event.accuracy = result.accuracy();
+            event.commit();
+        }
+        return result;
+    }
+
+    private Evaluation evaluatePasses(Dataset data) {
         if (loss == null) {
             throw new IllegalStateException("This evaluator has no loss; it can only predict");
         }
@@ -138,6 +164,15 @@ public final class Evaluator implements AutoCloseable {
      * {@code n × outFeatures} row-major, in evaluation mode.
      */
     public float[] predict(Dataset data) {
+        boolean entered = model.guard().enter();
+        try {
+            return predictEntered(data);
+        } finally {
+            model.guard().exit(entered);
+        }
+    }
+
+    private float[] predictEntered(Dataset data) {
         checkFeatures(model, data);
         int out = model.outFeatures();
         float[] result = new float[data.size() * out];

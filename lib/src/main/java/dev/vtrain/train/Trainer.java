@@ -3,6 +3,8 @@ package dev.vtrain.train;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.data.DataLoader;
 import dev.vtrain.data.Dataset;
+import dev.vtrain.jfr.EpochEvent;
+import dev.vtrain.jfr.TrainingStepEvent;
 import dev.vtrain.nn.Model;
 import dev.vtrain.nn.Parameter;
 import dev.vtrain.nn.loss.Loss;
@@ -19,6 +21,11 @@ import java.util.List;
  * device scalars for the step's loss and the epoch's correct predictions. A step reads back one
  * scalar (the loss) and, when guarding against non-finite values or clipping by norm, computes the
  * global gradient norm; it allocates nothing.
+ *
+ * <p>Single-threaded, like its model: while one thread is in {@link #fit} or {@link #step}, any
+ * other thread's use of the model (this trainer, an {@link Evaluator}, {@code Model.forward}) fails
+ * with an {@link IllegalStateException}. To answer predictions while training, publish weights with
+ * {@code dev.vtrain.serve.WeightSnapshots}.
  */
 public final class Trainer implements AutoCloseable {
     /** What one {@link #step} did. */
@@ -41,6 +48,7 @@ public final class Trainer implements AutoCloseable {
     private final Parameter[] l1Params;
     private final float[] scalar = new float[1];
     private final Evaluator evaluator;
+    private final TrainingStepEvent stepEvent = new TrainingStepEvent();
     private TrainingOptions stepOptions = TrainingOptions.builder().build();
     private double lastLoss;
     private double lastGradNorm;
@@ -130,6 +138,24 @@ public final class Trainer implements AutoCloseable {
      * @throws TrainingDivergedException if the norm is not finite and the options say to fail
      */
     public StepOutcome step(int rows, float lr, boolean countCorrect) {
+        boolean entered = model.guard().enter();
+        try {
+            return stepEntered(rows, lr, countCorrect);
+        } finally {
+            model.guard().exit(entered);
+        }
+    }
+
+    private StepOutcome stepEntered(int rows, float lr, boolean countCorrect) {
+        // One event object reused for every step (this trainer is single-threaded): a new one per
+        // step would allocate once JFR has been initialised, even with no recording running.
+        TrainingStepEvent event = stepEvent;
+        boolean timed = event.isEnabled();
+        long t0 = 0;
+        if (timed) {
+            event.begin();
+            t0 = System.nanoTime();
+        }
         TrainingOptions o = stepOptions;
         Tensor x = input.firstRows(rows);
         Tensor y = target.firstRows(rows);
@@ -139,6 +165,7 @@ public final class Trainer implements AutoCloseable {
         if (countCorrect) {
             backend.countCorrect(out, y, correct);
         }
+        long t1 = timed ? System.nanoTime() : 0;
         // Overwrites the gradients, so no zeroing pass precedes the step.
         model.backward(x, false);
         double penalty = 0;
@@ -175,7 +202,21 @@ public final class Trainer implements AutoCloseable {
             // the optimizer's update pass, so the gradients keep their unclipped values.
             gradScale = GradientClipping.scaleFor(norm, o.clipNorm());
         }
+        long t2 = timed ? System.nanoTime() : 0;
         optimizer.step(lr, gradScale);
+        if (timed) {
+            long t3 = System.nanoTime();
+            event.end();
+            if (event.shouldCommit()) {
+                event.step = optimizer.steps() - 1;
+                event.rows = rows;
+                event.loss = lastLoss;
+                event.forward = t1 - t0;
+                event.backward = t2 - t1;
+                event.optimizer = t3 - t2;
+                event.commit();
+            }
+        }
         return StepOutcome.APPLIED;
     }
 
@@ -222,6 +263,20 @@ public final class Trainer implements AutoCloseable {
             TrainingOptions options,
             TrainingState state,
             float[] bestParams) {
+        boolean entered = model.guard().enter();
+        try {
+            return fitEntered(train, validation, options, state, bestParams);
+        } finally {
+            model.guard().exit(entered);
+        }
+    }
+
+    private History fitEntered(
+            Dataset train,
+            Dataset validation,
+            TrainingOptions options,
+            TrainingState state,
+            float[] bestParams) {
         checkCompatible(train);
         boolean hasVal = validation != null && validation.size() > 0;
         if (hasVal) {
@@ -252,6 +307,8 @@ public final class Trainer implements AutoCloseable {
                 loader.startEpoch(epoch - 1);
                 scalar[0] = (float) s.correct;
                 backend.upload(scalar, 0, correct);
+                EpochEvent epochEvent = new EpochEvent();
+                epochEvent.begin();
                 long start = System.nanoTime() - (long) (s.epochSeconds * 1e9);
                 int batches = loader.batches();
                 float lr = 0f;
@@ -308,6 +365,7 @@ public final class Trainer implements AutoCloseable {
                                 seconds,
                                 train.size() / seconds);
                 s.history.add(stats);
+                commit(epochEvent, stats);
                 if (options.plateau() != null) {
                     double base =
                             options.schedule() == null
@@ -353,6 +411,20 @@ public final class Trainer implements AutoCloseable {
             if (best != null) {
                 best.close();
             }
+        }
+    }
+
+    private static void commit(EpochEvent event, EpochStats stats) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.epoch = stats.epoch();
+            event.trainLoss = stats.trainLoss();
+            event.trainAccuracy = stats.trainAccuracy();
+            event.validationLoss = stats.valLoss();
+            event.validationAccuracy = stats.valAccuracy();
+            event.samplesPerSecond = stats.samplesPerSecond();
+            event.skippedSteps = (int) Math.min(Integer.MAX_VALUE, stats.skippedSteps());
+            event.commit();
         }
     }
 

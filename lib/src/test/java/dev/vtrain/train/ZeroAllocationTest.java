@@ -68,6 +68,33 @@ class ZeroAllocationTest {
         }
     }
 
+    /**
+     * With a flight recording of every training step running (and after one, which is what made a
+     * fresh event object per step allocate), a step still allocates nothing.
+     */
+    @org.junit.jupiter.api.Test
+    void trainingStepAllocatesNothingWhileFlightRecorderRecordsEachStep() {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording();
+                CpuBackend backend = new CpuBackend(1);
+                Model model =
+                        Model.build(
+                                new Sequential(new Linear(64, 32), new ReLU(), new Linear(32, 10)),
+                                64,
+                                32,
+                                backend,
+                                1);
+                Optimizer opt = new Adam(model, 1e-3f);
+                Trainer trainer = new Trainer(model, new CrossEntropyLoss(), opt)) {
+            recording.enable("dev.vtrain.TrainingStep").withThreshold(java.time.Duration.ZERO);
+            recording.setToDisk(false);
+            recording.setMaxSize(4 << 20);
+            recording.start();
+            measure(mx, backend, trainer, 64, 32, new int[] {32, 20, 1}, 10, 1);
+            recording.stop();
+        }
+    }
+
     @ParameterizedTest(name = "conv net, {0} threads")
     @CsvSource({"1", "2"})
     void convNetTrainingStepAllocatesNothing(int threads) {

@@ -1,9 +1,7 @@
-package dev.vtrain.cli;
+package dev.vtrain.io;
 
 import dev.vtrain.data.FeatureScaling;
 import dev.vtrain.data.TargetScaling;
-import dev.vtrain.io.Json;
-import dev.vtrain.io.SafetensorsException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,12 +10,14 @@ import java.util.Map;
  * and scale as JSON), written by {@code train} and applied in reverse by {@code eval} and {@code
  * predict}.
  */
-final class SavedTargets {
-    static final String KEY = "vtrain.target_scaling";
+public final class TargetScalingMetadata {
+    /** The metadata key. */
+    public static final String KEY = "vtrain.target_scaling";
 
-    private SavedTargets() {}
+    private TargetScalingMetadata() {}
 
-    static String json(TargetScaling t) {
+    /** {@code t} as the metadata value. */
+    public static String json(TargetScaling t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", t.kind().name());
         m.put("shift", Json.list(t.shift()));
@@ -25,8 +25,13 @@ final class SavedTargets {
         return Json.writeCompact(m);
     }
 
-    /** The model's target scaling; identity for models saved before it was recorded. */
-    static TargetScaling read(Map<String, String> metadata, int width, String where) {
+    /**
+     * The model's target scaling for {@code width} outputs; identity for models saved before it was
+     * recorded.
+     *
+     * @throws SafetensorsException naming {@code where} if the value is malformed
+     */
+    public static TargetScaling read(Map<String, String> metadata, int width, String where) {
         String json = metadata.get(KEY);
         if (json == null) {
             return TargetScaling.none(width);
