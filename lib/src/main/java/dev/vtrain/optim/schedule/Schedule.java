@@ -97,9 +97,9 @@ public interface Schedule {
 
     /**
      * A linear warm-up composed with {@code after}, as PyTorch's {@code
-     * SequentialLR([LinearLR(start, 1, warmup), after], milestones=[warmup])}: for t < warmup the
-     * rate is {@code after.lr(0) · (startFactor + (1 - startFactor) t / warmup)}, then {@code
-     * after.lr(t - warmup)}.
+     * SequentialLR([LinearLR(start, 1, warmup), after], milestones=[warmup])}: for {@code t <
+     * warmup} the rate is {@code after.lr(0) · (startFactor + (1 - startFactor) t / warmup)}, then
+     * {@code after.lr(t - warmup)}.
      */
     static Schedule withWarmup(Schedule after, long warmupSteps, double startFactor) {
         if (warmupSteps < 0) {
