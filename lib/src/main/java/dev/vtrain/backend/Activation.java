@@ -1,6 +1,9 @@
 package dev.vtrain.backend;
 
-/** Element-wise activation functions a backend implements, forward and backward. */
+/**
+ * Element-wise activation functions a backend implements, forward and backward. Immutable; any
+ * thread may use it.
+ */
 public enum Activation {
     /** {@code max(x, 0)}; backward passes the gradient where the output is positive. */
     RELU,

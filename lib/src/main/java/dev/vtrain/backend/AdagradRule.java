@@ -1,7 +1,7 @@
 package dev.vtrain.backend;
 
 /**
- * AdaGrad's fixed hyperparameter.
+ * AdaGrad's fixed hyperparameter. Immutable; any thread may use it.
  *
  * @param eps added to the denominator
  */

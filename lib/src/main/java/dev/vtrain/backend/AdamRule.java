@@ -1,7 +1,7 @@
 package dev.vtrain.backend;
 
 /**
- * Adam's fixed hyperparameters.
+ * Adam's fixed hyperparameters. Immutable; any thread may use it.
  *
  * @param beta1 first-moment decay
  * @param beta2 second-moment decay

@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Chooses a backend by name ({@code auto}, {@code cpu}, {@code scalar}; {@code auto} unless the
- * system property {@code vtrain.backend} says otherwise) and records why.
+ * system property {@code vtrain.backend} says otherwise) and records why. Stateless apart from an
+ * atomic once-per-JVM warning flag; any thread may call it. A backend it creates is used by one
+ * thread at a time (see {@link Backend}).
  */
 public final class Backends {
     /** System property naming the backend to use when the caller asks for {@code auto}. */

@@ -5,7 +5,8 @@ package dev.vtrain.backend;
  * kernel) draws bit-identical masks: element i of a mask drawn with key k is kept when the top 24
  * bits of {@code fmix32(fmix32(i · 0x9E3779B9 ^ lo(k)) ^ hi(k))} are at least the threshold {@code
  * round(p · 2^24)} (fmix32 is MurmurHash3's finaliser). A mask therefore needs no generator state,
- * only its key, which the caller derives from a seed and a counter.
+ * only its key, which the caller derives from a seed and a counter. Stateless; any thread may call
+ * it.
  */
 public final class DropoutHash {
     private DropoutHash() {}

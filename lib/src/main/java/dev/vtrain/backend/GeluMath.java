@@ -3,7 +3,7 @@ package dev.vtrain.backend;
 /**
  * GELU and its derivative in double precision, the reference the fast kernels are tested against:
  * exact {@code x · Φ(x)} through an erf accurate to about 1e-12, and PyTorch's tanh approximation
- * {@code 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))}.
+ * {@code 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))}. Stateless; any thread may call it.
  */
 public final class GeluMath {
     private static final double SQRT_HALF = Math.sqrt(0.5);

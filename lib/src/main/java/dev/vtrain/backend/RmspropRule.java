@@ -1,7 +1,7 @@
 package dev.vtrain.backend;
 
 /**
- * RMSprop's fixed hyperparameters.
+ * RMSprop's fixed hyperparameters. Immutable; any thread may use it.
  *
  * @param alpha smoothing of the squared-gradient average
  * @param eps added to the denominator

@@ -1,7 +1,7 @@
 package dev.vtrain.backend;
 
 /**
- * SGD's fixed hyperparameters, as PyTorch names them.
+ * SGD's fixed hyperparameters, as PyTorch names them. Immutable; any thread may use it.
  *
  * @param momentum momentum factor (0: none)
  * @param dampening dampening of the momentum

@@ -2,7 +2,10 @@ package dev.vtrain.backend;
 
 import dev.vtrain.tensor.Tensor;
 
-/** Argument checks shared by every backend, so all of them reject bad shapes with one message. */
+/**
+ * Argument checks shared by every backend, so all of them reject bad shapes with one message.
+ * Stateless; any thread may call it.
+ */
 public final class ShapeChecks {
     private ShapeChecks() {}
 

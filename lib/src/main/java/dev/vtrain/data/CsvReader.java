@@ -18,6 +18,7 @@ import java.util.TreeSet;
  * Reads comma-separated values (RFC 4180 quoting) into a {@link Dataset}: every column but the
  * label column is a numeric feature. Classification labels may be integers (used as class indices
  * when all are ≥ 0) or strings (mapped to indices in sorted order); regression targets are numbers.
+ * Stateless; any thread may call it.
  */
 public final class CsvReader {
     /**

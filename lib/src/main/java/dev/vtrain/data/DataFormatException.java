@@ -2,6 +2,7 @@ package dev.vtrain.data;
 
 /**
  * Input data that cannot be used; the message names the source, the expectation and the finding.
+ * Immutable; any thread may throw or read it.
  */
 public final class DataFormatException extends RuntimeException {
     private static final long serialVersionUID = 1L;

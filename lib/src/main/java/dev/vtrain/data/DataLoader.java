@@ -6,7 +6,9 @@ import dev.vtrain.tensor.Tensor;
 /**
  * Batches of a {@link Dataset}: a seeded shuffle per epoch (the permutation of epoch e depends only
  * on the seed and e), fixed-size batches, and a last partial batch. Batch staging buffers are
- * allocated once; {@link #load} allocates nothing.
+ * allocated once; {@link #load} allocates nothing. Not thread-safe: {@link #startEpoch} reorders in
+ * place and {@link #load} reuses the staging arrays; one thread, the one training the model, uses
+ * it.
  */
 public final class DataLoader {
     private final Dataset data;

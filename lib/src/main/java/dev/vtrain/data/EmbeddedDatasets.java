@@ -11,7 +11,8 @@ import java.util.zip.GZIPInputStream;
  * (1,797 samples, 64 features with values 0–16, 10 classes), the UCI "Optical Recognition of
  * Handwritten Digits" test set by E. Alpaydin and C. Kaynak (CC BY 4.0), in the copy shipped by
  * scikit-learn ({@code sklearn/datasets/data/digits.csv.gz}, Debian package {@code
- * python3-sklearn}). See {@code dev/vtrain/data/DIGITS-ATTRIBUTION.txt} in the jar.
+ * python3-sklearn}). See {@code dev/vtrain/data/DIGITS-ATTRIBUTION.txt} in the jar. Stateless; any
+ * thread may call it.
  */
 public final class EmbeddedDatasets {
     private static final String DIGITS = "digits.csv.gz";

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Fashion-MNIST from a directory of the four IDX files ({@code train-images-idx3-ubyte}, {@code
  * train-labels-idx1-ubyte}, {@code t10k-…}, each optionally {@code .gz}), as installed by Debian's
- * {@code dataset-fashion-mnist} under {@link #DEFAULT_DIR}.
+ * {@code dataset-fashion-mnist} under {@link #DEFAULT_DIR}. Stateless; any thread may call it.
  */
 public final class FashionMnist {
     /** Where Debian's {@code dataset-fashion-mnist} package installs the files. */

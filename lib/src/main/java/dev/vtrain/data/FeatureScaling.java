@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * Per-feature affine scaling {@code x' = (x - shift) / scale}, fitted on training data only and
- * then applied unchanged to validation and test data.
+ * then applied unchanged to validation and test data. Immutable (arrays are copied in and out); any
+ * thread may use it.
  */
 public final class FeatureScaling {
     /** The scaling methods. */

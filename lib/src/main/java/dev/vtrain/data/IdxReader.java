@@ -13,7 +13,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * Reads IDX files (the MNIST and Fashion-MNIST format), gzipped or not (detected from the gzip
  * magic bytes): two zero bytes, a type byte (only {@code 0x08}, unsigned byte, is supported), the
- * number of dimensions, each dimension as a big-endian int32, then the data.
+ * number of dimensions, each dimension as a big-endian int32, then the data. Stateless; any thread
+ * may call it.
  */
 public final class IdxReader {
     /** Largest element count accepted (bounds memory use on a corrupt header). */

@@ -1,6 +1,9 @@
 package dev.vtrain.data;
 
-/** Seeded, shuffled splits of one dataset into training, validation and test parts. */
+/**
+ * Seeded, shuffled splits of one dataset into training, validation and test parts. Stateless; any
+ * thread may call it.
+ */
 public final class Splits {
     private Splits() {}
 

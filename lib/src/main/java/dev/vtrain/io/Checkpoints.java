@@ -31,6 +31,8 @@ import java.util.TreeMap;
  * parameters kept for early stopping ({@code best/parameters}), and in {@code __metadata__} the
  * {@link TrainingState}, optimizer step count, dropout counters, plateau state, caller-supplied
  * entries, and a SHA-256 checksum over the data and the other metadata, verified on load.
+ * Stateless; any thread may call it, but a call that reads or writes a model or optimizer must come
+ * from the thread that owns that model (see {@link Model}).
  *
  * <p>Files are named {@code checkpoint-<batches done, 12 digits>.safetensors} and written
  * atomically ({@link AtomicWrite}); older checkpoints are deleted only after the new one is
@@ -118,13 +120,13 @@ public final class Checkpoints {
         }
         Path file = dir.resolve(String.format("%s%012d%s", PREFIX, state.batchesDone, SUFFIX));
         Safetensors.write(file, tensors, meta);
-        prune(dir);
         event.end();
         if (event.shouldCommit()) {
             event.path = file.toString();
-            event.bytes = Files.size(file);
+            event.bytes = Files.size(file); // before pruning, which may delete older names
             event.commit();
         }
+        prune(dir);
         return file;
     }
 

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * A small, strict JSON (RFC 8259) reader and writer. Objects read as {@code LinkedHashMap} (key
  * order kept, duplicate keys rejected), arrays as {@code List}, numbers as {@code Long} when
- * integral and in range, else {@code Double}. Nesting is limited to 64 levels.
+ * integral and in range, else {@code Double}. Nesting is limited to 64 levels. Each call uses its
+ * own reader or writer state, so any thread may call it.
  */
 public final class Json {
     private static final int MAX_DEPTH = 64;

@@ -26,7 +26,8 @@ import java.util.Map;
  * running_mean}, {@code running_var} and int64 {@code num_batches_tracked}), and in {@code
  * __metadata__} the layer tree ({@code vtrain.spec}, JSON as {@link dev.vtrain.nn.LayerSpec}), the
  * input sample shape, feature scaling, class names and provenance, so evaluation and prediction
- * need nothing else.
+ * need nothing else. Stateless; any thread may call it, but a call that reads or builds a {@link
+ * Model} must come from the thread that owns that model.
  *
  * <p>Format {@value #FORMAT}; files of the earlier {@value #FORMAT_V1} (an MLP as a list of layers)
  * still load.

@@ -13,7 +13,8 @@ import java.util.List;
  * {@code nn.Sequential} {@code state_dict} saved as safetensors — matched by name ({@code
  * 0.weight}, …) and shape. The output layer may differ (a new task with another number of classes):
  * its parameters then keep their fresh initialisation, which replaces the head. Any other missing
- * or mismatched parameter is an error.
+ * or mismatched parameter is an error. Stateless, but it writes into the model: call it on the
+ * thread that owns the model (see {@link Model}).
  */
 public final class Pretrained {
     private Pretrained() {}

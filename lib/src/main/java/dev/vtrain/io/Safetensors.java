@@ -24,7 +24,8 @@ import java.util.Map;
  * touching data: header length ≤ 100 MB (before allocating), inside the file, strict UTF-8, valid
  * JSON without duplicate names, known dtypes, shape × dtype size equal to the byte range
  * (overflow-checked), ranges sorted, contiguous and starting at 0, and data ending exactly at the
- * end of the file. F32, F16, BF16 and F64 tensors are read as float32.
+ * end of the file. F32, F16, BF16 and F64 tensors are read as float32. Stateless; any thread may
+ * call it.
  */
 public final class Safetensors {
     /** Largest header accepted, in bytes. */

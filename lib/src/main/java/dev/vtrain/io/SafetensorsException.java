@@ -1,6 +1,9 @@
 package dev.vtrain.io;
 
-/** A file that is not a valid safetensors file; the message names the file and the broken rule. */
+/**
+ * A file that is not a valid safetensors file; the message names the file and the broken rule.
+ * Immutable; any thread may throw or read it.
+ */
 public final class SafetensorsException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

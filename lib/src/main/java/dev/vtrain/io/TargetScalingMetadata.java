@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * A regression model's target scaling in its metadata ({@code vtrain.target_scaling}: kind, shift
  * and scale as JSON), written by {@code train} and applied in reverse by {@code eval} and {@code
- * predict}.
+ * predict}. Stateless; any thread may call it.
  */
 public final class TargetScalingMetadata {
     /** The metadata key. */

@@ -8,7 +8,8 @@ import java.util.Locale;
 /**
  * An element-wise activation on any shape; backward uses the forward output, so it needs neither
  * the input nor a cache. {@link Sequential} fuses one that follows a {@link Linear} into the
- * Linear's GEMM epilogue.
+ * Linear's GEMM epilogue. It keeps no per-model state; like every layer, it runs on the thread that
+ * owns its model (see {@link Model}).
  */
 public abstract class ActivationLayer implements Layer {
     private final Activation function;

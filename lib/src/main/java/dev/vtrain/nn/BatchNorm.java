@@ -15,7 +15,8 @@ import java.util.Map;
  * by {@code momentum}; in evaluation the running statistics normalise. Affine weight (init 1) and
  * bias (init 0) are parameters without weight decay; {@code running_mean}, {@code running_var} and
  * {@code num_batches_tracked} are buffers saved with the model. Backward uses the batch statistics
- * of the last training forward.
+ * of the last training forward. Build and run it on the thread that owns its model (see {@link
+ * Model}); {@link #declare} stores per-model state, so an instance belongs to at most one model.
  */
 public final class BatchNorm implements Layer {
     private final int features;

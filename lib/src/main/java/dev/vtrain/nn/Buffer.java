@@ -6,7 +6,9 @@ import dev.vtrain.tensor.Tensor;
 /**
  * Non-trainable state saved with the model, as PyTorch's registered buffers (batch norm's {@code
  * running_mean}, {@code running_var} and {@code num_batches_tracked}). Lives in the model's buffer
- * slab; layers update it in training forwards.
+ * slab; layers update it in training forwards. Its name, shape and slot are fixed when the model is
+ * built; its values are unsynchronized slab memory, read and written on the thread that owns the
+ * model (see {@link Model}).
  */
 public final class Buffer {
     private final String name;

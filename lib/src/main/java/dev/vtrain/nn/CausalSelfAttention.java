@@ -13,7 +13,9 @@ import java.util.Map;
  * {@code (T, C)}; {@code c_attn} projects to q, k and v ({@code Linear(C, 3C)}), each head attends
  * with {@code softmax(q·kᵀ / √(C/heads))} over earlier and current positions, and {@code c_proj}
  * ({@code Linear(C, C)}) mixes the heads. The projection, the {@code (heads, T, T)} probabilities
- * and the attended values are planned activations; backward runs through all of them.
+ * and the attended values are planned activations; backward runs through all of them. Build and run
+ * it on the thread that owns its model (see {@link Model}); {@link #declare} stores per-model
+ * state, so an instance belongs to at most one model.
  */
 public final class CausalSelfAttention implements Layer {
     private final int embd;

@@ -16,7 +16,9 @@ import java.util.Map;
  * channels-last: the layer unfolds patches ({@code im2col}, kept for backward) and multiplies them
  * by the weight (stored {@code (out, kh, kw, in/groups)}) in one GEMM with the bias in its
  * epilogue; a 1×1 stride-1 convolution multiplies the input directly. Backward: dW = dYᵀ·cols, db =
- * column sums, dx = col2im(dY·W). Grouped convolutions run one GEMM per group.
+ * column sums, dx = col2im(dY·W). Grouped convolutions run one GEMM per group. Build and run it on
+ * the thread that owns its model (see {@link Model}); {@link #declare} stores per-model state, so
+ * an instance belongs to at most one model.
  */
 public final class Conv2d implements Layer {
     private final int inChannels;

@@ -11,7 +11,9 @@ import java.util.Map;
  * zeroed with probability p and the survivors are scaled by 1 / (1 - p), so the expectation is
  * unchanged; in evaluation it is the identity. Masks come from {@link DropoutHash} keyed by the
  * layer's seed and a counter of training forwards ({@link RandomCounter}), so a run is reproducible
- * from its seed and the counter is all the state a checkpoint needs.
+ * from its seed and the counter is all the state a checkpoint needs. Build and run it on the thread
+ * that owns its model (see {@link Model}); {@link #declare} stores per-model state, so an instance
+ * belongs to at most one model.
  */
 public final class Dropout implements Layer {
     private final float p;

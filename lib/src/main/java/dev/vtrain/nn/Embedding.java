@@ -10,7 +10,8 @@ import java.util.Map;
  * A lookup table, as PyTorch's {@code nn.Embedding(num, dim)}: input {@code (T)} token ids (stored
  * as floats, integers in [0, num)), output {@code (T, dim)}; weight {@code (num, dim)} initialised
  * normal(0, 1) as PyTorch does. Ids are not differentiable: an input gradient, when asked for, is
- * zero.
+ * zero. Build and run it on the thread that owns its model (see {@link Model}); {@link #declare}
+ * stores per-model state, so an instance belongs to at most one model.
  */
 public final class Embedding implements Layer {
     private final int num;

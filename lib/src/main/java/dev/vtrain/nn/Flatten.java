@@ -8,7 +8,8 @@ import dev.vtrain.tensor.Tensor;
  * Flattens each sample to one dimension, as PyTorch's {@code nn.Flatten()} (start_dim 1): {@code
  * (C, H, W)} becomes {@code (C·H·W)} in PyTorch's order (channel first), so the Linear after it has
  * PyTorch's weight layout; the channels-last images are transposed on the way (a copy when the
- * order already agrees).
+ * order already agrees). Build and run it on the thread that owns its model (see {@link Model});
+ * {@link #declare} stores per-model state, so an instance belongs to at most one model.
  */
 public final class Flatten implements Layer {
     private int channels;

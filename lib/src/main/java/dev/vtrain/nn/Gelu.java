@@ -7,7 +7,9 @@ import java.util.Map;
 
 /**
  * GELU on any shape, as PyTorch's {@code nn.GELU(approximate='none' | 'tanh')}. Backward reads the
- * input (its derivative is not a function of the output), which the container keeps.
+ * input (its derivative is not a function of the output), which the container keeps. Build and run
+ * it on the thread that owns its model (see {@link Model}); {@link #declare} stores per-model
+ * state, so an instance belongs to at most one model.
  */
 public final class Gelu implements Layer {
     private final boolean tanh;

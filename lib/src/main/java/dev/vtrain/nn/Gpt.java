@@ -15,7 +15,9 @@ import java.util.Map;
  * follow nanoGPT's {@code state_dict} ({@code transformer.wte.weight}, {@code
  * transformer.h.0.attn.c_attn.weight}, …; the tied {@code lm_head.weight} is not stored twice);
  * initialisation is GPT-2's (normal(0, 0.02), residual projections scaled by {@code 1/√(2·layers)},
- * zero biases). Weight decay applies to the 2-D weights and embeddings only.
+ * zero biases). Weight decay applies to the 2-D weights and embeddings only. Build and run it on
+ * the thread that owns its model (see {@link Model}); {@link #declare} stores per-model state, so
+ * an instance belongs to at most one model.
  */
 public final class Gpt implements Layer {
     /** Most transformer blocks a GPT may have (GPT-3 has 96). */

@@ -8,7 +8,9 @@ import dev.vtrain.tensor.Tensor;
  * {@link Residual}. Lifecycle: constructed with hyperparameters only; when a {@link Model} is
  * built, {@link #outputShape} checks the input shape and {@link #declare} asks a {@link Plan} for
  * parameters, buffers and memory; then {@link #forward} and {@link #backward} run every step on
- * tensors the model owns. A layer instance belongs to at most one model.
+ * tensors the model owns. A layer instance belongs to at most one model. Implementations may assume
+ * that every call comes from the thread that builds and runs that model (see {@link Model}), one at
+ * a time, so they need no synchronization.
  *
  * <p>Tensors are batches: {@code (batch, sample shape…)} with batch up to the model's maximum.
  * Images are {@code (C, H, W)} samples stored channels-last (H·W rows of C values); every other

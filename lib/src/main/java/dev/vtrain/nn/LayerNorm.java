@@ -10,7 +10,9 @@ import java.util.Map;
 /**
  * Layer normalisation over the last dimension, as PyTorch's {@code nn.LayerNorm(dim, eps)}: input
  * {@code (*, dim)}, same output; with {@code affine} a weight (ones) and bias (zeros) of {@code
- * dim}, not decayed. Keeps each row's mean and reciprocal standard deviation for backward.
+ * dim}, not decayed. Keeps each row's mean and reciprocal standard deviation for backward. Build
+ * and run it on the thread that owns its model (see {@link Model}); {@link #declare} stores
+ * per-model state, so an instance belongs to at most one model.
  */
 public final class LayerNorm implements Layer {
     private final int dim;

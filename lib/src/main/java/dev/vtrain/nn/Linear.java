@@ -10,7 +10,9 @@ import java.util.Map;
  * Fully connected layer {@code y = x · Wᵀ + b} on the last dimension, as PyTorch's {@code
  * nn.Linear}: input {@code (*, in)}, output {@code (*, out)}; weight of shape {@code (out, in)},
  * bias {@code (out)}, both initialised uniform in ±1/√in (PyTorch's Kaiming-uniform with a = √5).
- * Image-shaped input {@code (C, H, W)} is refused (PyTorch would act on W; flatten first).
+ * Image-shaped input {@code (C, H, W)} is refused (PyTorch would act on W; flatten first). Build
+ * and run it on the thread that owns its model (see {@link Model}); {@link #declare} stores
+ * per-model state, so an instance belongs to at most one model.
  */
 public final class Linear implements Layer {
     private final int inFeatures;

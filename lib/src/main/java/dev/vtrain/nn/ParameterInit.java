@@ -2,7 +2,11 @@ package dev.vtrain.nn;
 
 import java.util.random.RandomGenerator;
 
-/** Fills a parameter's initial values (row-major, PyTorch layout) from a seeded generator. */
+/**
+ * Fills a parameter's initial values (row-major, PyTorch layout) from a seeded generator. The model
+ * calls it on the thread that builds the model; the initialisers made here are stateless, so any
+ * thread may use them.
+ */
 @FunctionalInterface
 public interface ParameterInit {
     /** Overwrites {@code values} with initial values drawn from {@code rng}. */

@@ -6,7 +6,9 @@ import dev.vtrain.tensor.Tensor;
  * One layer's use of a {@link Parameter}. With weight tying a parameter has several uses; the model
  * decides when it is built which use writes the gradient first in backward order (that use
  * overwrites it when the backward pass overwrites gradients; later ones accumulate), so no zeroing
- * pass is needed and no contribution is lost.
+ * pass is needed and no contribution is lost. Not synchronized: the model sets it up when it is
+ * built and its layer reads it in backward, both on the thread that owns the model (see {@link
+ * Model}).
  */
 public final class ParameterUse {
     private final Parameter parameter;

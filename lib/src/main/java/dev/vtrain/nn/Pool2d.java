@@ -12,7 +12,8 @@ import java.util.Map;
  * 2-d pooling over channels-last images, as PyTorch's {@code nn.MaxPool2d}, {@code nn.AvgPool2d}
  * (floor mode, {@code count_include_pad=True}) and {@code nn.AdaptiveAvgPool2d}; create one with
  * {@link #max}, {@link #avg} or {@link #adaptiveAvg}. Max pooling keeps the index of each maximum
- * for backward.
+ * for backward. Build and run it on the thread that owns its model (see {@link Model}); {@link
+ * #declare} stores per-model state, so an instance belongs to at most one model.
  */
 public final class Pool2d implements Layer {
     /** Which pooling. */

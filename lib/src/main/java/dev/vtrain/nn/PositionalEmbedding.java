@@ -9,7 +9,8 @@ import java.util.Map;
  * Learned absolute positions: {@code y[t] = x[t] + weight[t]} for input {@code (T, dim)} with
  * {@code T ≤ length}; weight {@code (length, dim)} initialised normal(0, 1) (PyTorch's {@code
  * nn.Embedding(length, dim)} applied to {@code arange(T)} and added). Rows of the weight past T get
- * zero gradient.
+ * zero gradient. Build and run it on the thread that owns its model (see {@link Model}); {@link
+ * #declare} stores per-model state, so an instance belongs to at most one model.
  */
 public final class PositionalEmbedding implements Layer {
     private final int length;

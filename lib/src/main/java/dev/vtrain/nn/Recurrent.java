@@ -16,7 +16,9 @@ import java.util.Map;
  * last}, only its final state {@code (hidden)}. Per layer l: {@code weight_ih_l<l>} ({@code G·H ×
  * in}), {@code weight_hh_l<l>} ({@code G·H × H}), {@code bias_ih_l<l>}, {@code bias_hh_l<l>}
  * ({@code G·H}), all uniform in ±1/√H; gates in PyTorch's order (LSTM i, f, g, o; GRU r, z, n with
- * the reset gate applied to {@code W_hn h + b_hn}).
+ * the reset gate applied to {@code W_hn h + b_hn}). Build and run it on the thread that owns its
+ * model (see {@link Model}); {@link #declare} stores per-model state, so an instance belongs to at
+ * most one model.
  *
  * <p>Computed time-major: the input projection of every step is one matrix product per gate, then
  * each step adds {@code h_{t-1} · W_hhᵀ} and applies the cell; backpropagation through time runs

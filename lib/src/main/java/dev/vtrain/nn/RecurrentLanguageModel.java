@@ -9,7 +9,9 @@ import java.util.Map;
  * / {@code gru} / {@code rnn} ({@link Recurrent}, every step's hidden state) → {@code head} ({@link
  * Linear} to the vocabulary). Input {@code (T)} token ids, output {@code (T, vocab)} logits;
  * parameter names are those of a PyTorch module with those three attributes ({@code
- * embedding.weight}, {@code lstm.weight_ih_l0}, …, {@code head.weight}).
+ * embedding.weight}, {@code lstm.weight_ih_l0}, …, {@code head.weight}). Build and run it on the
+ * thread that owns its model (see {@link Model}); {@link #declare} stores per-model state, so an
+ * instance belongs to at most one model.
  */
 public final class RecurrentLanguageModel extends Sequential {
     private final Recurrent.Cell cell;

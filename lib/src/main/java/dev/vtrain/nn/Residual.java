@@ -9,7 +9,8 @@ import dev.vtrain.tensor.Tensor;
  * are named by position like {@link Sequential}'s (the PyTorch equivalent is an {@code
  * nn.Sequential} subclass whose forward returns {@code x + super().forward(x)}), and the same
  * fusion rules apply inside. {@code f} must keep the shape. Backward: {@code f}'s backward, then
- * {@code dx += dy}.
+ * {@code dx += dy}. Build and run it on the thread that owns its model (see {@link Model}); {@link
+ * #declare} stores per-model state, so an instance belongs to at most one model.
  */
 public final class Residual extends Sequential {
     private SlabPlan.Slot body;

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Layers applied in order, as PyTorch's {@code nn.Sequential}, and itself a layer, so blocks nest;
  * children are named by position ({@code 0.weight}, {@code 3.1.bias}, …) so weights line up with a
- * PyTorch {@code state_dict}.
+ * PyTorch {@code state_dict}. Build and run it on the thread that owns its model (see {@link
+ * Model}); {@link #declare} stores per-model state, so an instance belongs to at most one model.
  *
  * <p>The container owns the fusion rules: a {@link Linear} followed by an {@link ActivationLayer}
  * runs as one GEMM with the bias and activation in its epilogue (the pre-activation is never

@@ -11,7 +11,9 @@ import java.util.Map;
  * A pre-norm GPT-2 block, nanoGPT's {@code Block}: {@code x = x + attn(ln_1(x))}, then {@code x = x
  * + mlp(ln_2(x))} with {@code mlp = c_proj(gelu(c_fc(x)))} ({@code C → 4C → C}). Children are named
  * {@code ln_1}, {@code attn}, {@code ln_2}, {@code mlp.c_fc}, {@code mlp.c_proj}, as in nanoGPT's
- * {@code state_dict}. Input and output {@code (T, C)}.
+ * {@code state_dict}. Input and output {@code (T, C)}. Build and run it on the thread that owns its
+ * model (see {@link Model}); {@link #declare} stores per-model state, so an instance belongs to at
+ * most one model.
  */
 public final class TransformerBlock implements Layer {
     private final int embd;

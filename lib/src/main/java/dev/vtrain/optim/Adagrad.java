@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * AdaGrad as PyTorch's {@code torch.optim.Adagrad}: accumulated squared gradients (starting at
  * {@code initialAccumulatorValue}), learning rate decayed as {@code lr / (1 + (t - 1) · lrDecay)},
- * coupled weight decay. Defaults as PyTorch: lr 0.01, eps 1e-10.
+ * coupled weight decay. Defaults as PyTorch: lr 0.01, eps 1e-10. Not thread-safe: the thread that
+ * trains its model calls it, between steps; its accumulator slab is allocated on the model's
+ * backend and owned by the optimizer (freed by {@code close()}).
  */
 public final class Adagrad extends SlabOptimizer {
     private final float lrDecay;

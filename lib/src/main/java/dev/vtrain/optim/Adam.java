@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * Adam as PyTorch's {@code torch.optim.Adam} (coupled weight decay: added to the gradient). Bias
  * corrections are computed in double each step and passed to one fused update over parameter,
- * gradient, first- and second-moment slabs. {@link AdamW} is the decoupled variant.
+ * gradient, first- and second-moment slabs. {@link AdamW} is the decoupled variant. Not
+ * thread-safe: the thread that trains its model calls it, between steps; its moment slabs are
+ * allocated on the model's backend and owned by the optimizer (freed by {@code close()}).
  */
 public class Adam extends SlabOptimizer {
     private final float beta1;

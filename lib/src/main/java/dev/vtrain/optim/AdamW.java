@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * AdamW as PyTorch's {@code torch.optim.AdamW}: Adam with decoupled weight decay ({@code p *= 1 -
- * lr · weightDecay} before the Adam update). PyTorch's default weight decay is 0.01.
+ * lr · weightDecay} before the Adam update). PyTorch's default weight decay is 0.01. Not
+ * thread-safe, like {@link Adam}: the thread that trains its model calls it, between steps.
  */
 public final class AdamW extends Adam {
     /**

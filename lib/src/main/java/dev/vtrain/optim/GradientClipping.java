@@ -5,7 +5,8 @@ import dev.vtrain.nn.Model;
 /**
  * Gradient clipping over all of a model's gradients at once, as PyTorch's {@code
  * torch.nn.utils.clip_grad_norm_} and {@code clip_grad_value_}. Both act on the gradient slab in
- * place.
+ * place. Stateless, but it reads and writes the model's gradient slab: call it on the thread that
+ * owns the model (see {@link Model}), between backward and the optimizer step.
  */
 public final class GradientClipping {
     private GradientClipping() {}

@@ -4,7 +4,11 @@ import dev.vtrain.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
 
-/** Updates a model's parameters from its accumulated gradients. */
+/**
+ * Updates a model's parameters from its accumulated gradients. Implementations may assume that only
+ * the thread training the model calls them, between the model's steps, so they need no
+ * synchronization.
+ */
 public interface Optimizer extends AutoCloseable {
     /** One update at the optimizer's configured learning rate. */
     default void step() {

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * A set of parameters sharing optimizer settings, as a PyTorch {@code param_group}: a learning-rate
  * scale (multiplied into the optimizer's rate) and a weight decay. L1 regularisation applies to
- * groups that have weight decay enabled by default.
+ * groups that have weight decay enabled by default. Immutable (the name list is copied); any thread
+ * may use it.
  *
  * @param name a label, e.g. {@code weights}
  * @param parameters parameter names, e.g. {@code 0.weight}

@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * RMSprop as PyTorch's {@code torch.optim.RMSprop}: a running average of squared gradients ({@code
  * alpha}), optionally centered (minus the squared running mean gradient), optional momentum,
- * coupled weight decay. Defaults as PyTorch: lr 0.01, alpha 0.99, eps 1e-8.
+ * coupled weight decay. Defaults as PyTorch: lr 0.01, alpha 0.99, eps 1e-8. Not thread-safe: the
+ * thread that trains its model calls it, between steps; its state slabs are allocated on the
+ * model's backend and owned by the optimizer (freed by {@code close()}).
  */
 public final class RMSprop extends SlabOptimizer {
     private final float alpha;

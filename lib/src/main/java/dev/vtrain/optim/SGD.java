@@ -7,7 +7,9 @@ import java.util.List;
  * Stochastic gradient descent as PyTorch's {@code torch.optim.SGD}: with {@code d = grad +
  * weightDecay · p}, the momentum buffer is {@code d} on the first step and then {@code momentum ·
  * buf + (1 - dampening) · d}; the update is {@code p -= lr · (nesterov ? d + momentum · buf :
- * buf)}, or {@code p -= lr · d} without momentum.
+ * buf)}, or {@code p -= lr · d} without momentum. Not thread-safe: the thread that trains its model
+ * calls it, between steps; its momentum slab (if any) is allocated on the model's backend and owned
+ * by the optimizer (freed by {@code close()}).
  */
 public final class SGD extends SlabOptimizer {
     private final float momentum;

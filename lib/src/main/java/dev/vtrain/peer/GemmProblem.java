@@ -9,7 +9,8 @@ import java.util.SplittableRandom;
  * One SGEMM problem as the benchmarks time it, so that JMH ({@code GemmBench}) and {@code vtrain
  * bench} set up exactly the same operands: {@code C[m, n] = op(A)[m, k] · op(B)[k, n]} in one
  * off-heap storage, A and B filled with uniform values in [-0.5, 0.5) from seed 1, each operand
- * starting on a 64-byte boundary. Closing it frees the storage.
+ * starting on a 64-byte boundary. Closing it frees the storage. Not thread-safe: one thread sets it
+ * up, runs the products (which overwrite C) on its backend and closes it.
  */
 public final class GemmProblem implements AutoCloseable {
     private final int m;

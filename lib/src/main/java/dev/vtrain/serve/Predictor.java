@@ -55,8 +55,9 @@ public final class Predictor implements AutoCloseable {
     private final TargetScaling targets;
     private final WeightSnapshots source;
     private long version;
-    private volatile Thread owner;
-    private boolean closed;
+    private final java.util.concurrent.atomic.AtomicReference<Thread> owner =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile boolean closed;
 
     private Predictor(
             Backend backend,
@@ -331,30 +332,41 @@ public final class Predictor implements AutoCloseable {
 
     private void checkThread() {
         Thread me = Thread.currentThread();
-        if (owner != me) {
-            if (owner != null) {
-                throw new IllegalStateException(
-                        "This Predictor belongs to thread '"
-                                + owner.getName()
-                                + "'; thread '"
-                                + me.getName()
-                                + "' may not use it (predictors are single-threaded: give each"
-                                + " serving thread its own, e.g. WeightSnapshots.predictor)");
-            }
-            owner = me;
+        Thread o = owner.get();
+        if (o != me && !(o == null && owner.compareAndSet(null, me))) {
+            Thread other = owner.get();
+            throw new IllegalStateException(
+                    "This Predictor belongs to thread '"
+                            + other.getName()
+                            + "'; thread '"
+                            + me.getName()
+                            + "' may not use it (predictors are single-threaded: give each"
+                            + " serving thread its own, e.g. WeightSnapshots.predictor)");
         }
         if (closed) {
             throw new IllegalStateException("Predictor is closed");
         }
     }
 
-    /** Frees the predictor's network, buffers and backend. Idempotent; on the owning thread. */
+    /**
+     * Frees the predictor's network, buffers and backend. Idempotent. Call it on the thread that
+     * uses it, or on any thread once that one has stopped using it for good.
+     *
+     * @throws IllegalStateException if another thread is inside {@link #predict} now
+     */
     @Override
     public void close() {
+        Thread user = model.guard().user();
+        if (user != null && user != Thread.currentThread()) {
+            throw new IllegalStateException(
+                    "Predictor is in use by thread '"
+                            + user.getName()
+                            + "'; close it when that thread is done");
+        }
         if (!closed) {
             closed = true;
+            model.close(); // first: it refuses if a thread entered it meanwhile
             storage.close();
-            model.close();
             backend.close();
         }
     }

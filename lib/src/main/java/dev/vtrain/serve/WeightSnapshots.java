@@ -92,14 +92,23 @@ public final class WeightSnapshots {
             Backend b = model.backend();
             SnapshotEvent event = snapshotEvent; // reused: publish is single-threaded
             event.begin();
-            sequence.getAndIncrement(slot); // odd: being written (a full fence before the copy)
-            b.download(model.parameterSlab(), data, 0);
-            if (bufferCount > 0) {
-                b.download(model.bufferSlab(), data, parameterCount);
+            sequence.getAndIncrement(slot); // odd: being written
+            // The odd number must be visible before any of the copy's stores (as StampedLock's
+            // write lock does after its CAS).
+            VarHandle.storeStoreFence();
+            try {
+                b.download(model.parameterSlab(), data, 0);
+                if (bufferCount > 0) {
+                    b.download(model.bufferSlab(), data, parameterCount);
+                }
+                slotVersions[slot] = version;
+            } finally {
+                // Even again, also when the copy failed: readers are never directed to this slot
+                // then, and its parity stays right for the next publication.
+                sequence.incrementAndGet(slot);
             }
-            slotVersions[slot] = version;
-            sequence.incrementAndGet(slot); // even again: complete
             published = (version << 1) | slot;
+            event.end();
             if (event.shouldCommit()) {
                 event.version = version;
                 event.bytes = data.length * 4L;

@@ -8,7 +8,8 @@ import java.util.function.LongFunction;
  * Plans many tensors into one storage: callers {@link #add(String, int...) add} named shapes, then
  * {@link #allocate(LongFunction)} makes a single allocation and binds every {@link Slot}. Each
  * tensor starts on a 64-byte boundary (16 floats), so kernels see aligned rows and a slab can be
- * updated by one pass over its whole storage.
+ * updated by one pass over its whole storage. Not thread-safe: a plan and its slots are built,
+ * allocated and used by one thread, the one that owns the model or object the plan is for.
  */
 public final class SlabPlan {
     private static final int ALIGN_ELEMENTS = (int) (HostStorage.ALIGNMENT / Float.BYTES);

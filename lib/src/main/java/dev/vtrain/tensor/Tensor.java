@@ -4,7 +4,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A contiguous, row-major float32 view of part of a {@link Storage}: storage, element offset and
- * shape. Tensors never own memory; whoever allocated the storage frees it.
+ * shape. Tensors never own memory; whoever allocated the storage frees it. Not thread-safe: view
+ * caches fill lazily without synchronization and the elements are plain memory; use a tensor on the
+ * thread that owns its model or backend.
  *
  * <p>Every kernel reads a tensor as a matrix of {@link #rows()} × {@link #cols()}: the first
  * dimension is the row count (the batch, for activations), the product of the others the row

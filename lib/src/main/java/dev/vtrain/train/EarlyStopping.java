@@ -3,7 +3,8 @@ package dev.vtrain.train;
 /**
  * Stops training when a monitored quantity has not improved by more than {@code minDelta} for
  * {@code patience} epochs; the trainer then restores the weights of the best epoch (when {@code
- * restoreBest}). Improvement means lower or higher as the monitor says.
+ * restoreBest}). Improvement means lower or higher as the monitor says. Immutable; any thread may
+ * read it.
  *
  * @param monitor what to watch
  * @param patience epochs without improvement tolerated

@@ -3,6 +3,7 @@ package dev.vtrain.train;
 /**
  * One epoch's figures. Accuracies are NaN for regression; validation figures are NaN without
  * validation data. Training loss and accuracy are running values over the epoch's applied steps.
+ * Immutable; any thread may read it.
  *
  * @param epoch 1-based epoch number
  * @param trainLoss mean training loss (the L1 penalty included when L1 is on)

@@ -1,7 +1,7 @@
 package dev.vtrain.train;
 
 /**
- * Loss and accuracy of a model on a dataset.
+ * Loss and accuracy of a model on a dataset. Immutable; any thread may read it.
  *
  * @param loss mean loss
  * @param accuracy fraction of rows classified correctly (NaN for regression)

@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** Per-epoch figures of one training run, in order, and how the run ended. */
+/**
+ * Per-epoch figures of one training run, in order, and how the run ended. Not synchronized: {@link
+ * Trainer#fit} fills it on the training thread and returns it finished; read it there, or publish
+ * it safely to other threads.
+ */
 public final class History {
     private final List<EpochStats> epochs = new ArrayList<>();
     private int bestEpoch;

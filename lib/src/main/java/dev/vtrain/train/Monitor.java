@@ -5,6 +5,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * A per-epoch quantity to watch (early stopping, reduce-on-plateau) and whether lower is better.
+ * Immutable when its function is (those of {@link #of} are); the trainer applies it on the training
+ * thread.
  */
 public record Monitor(String name, ToDoubleFunction<EpochStats> value, boolean lowerIsBetter) {
     /**

@@ -16,7 +16,9 @@ import java.util.SplittableRandom;
  * A ReLU MLP with Adam (lr 1e-3) and cross-entropy on one fixed random batch, for timing full
  * training steps (forward, loss, backward, non-finite check, Adam) the same way everywhere: JMH's
  * {@code TrainStepBench}, {@code vtrain bench}, and comparisons with other frameworks. Inputs are
- * uniform in [0, 1), labels uniform over the classes, seed 0.
+ * uniform in [0, 1), labels uniform over the classes, seed 0. Single-threaded like its {@link
+ * Trainer}: step it from one thread at a time; a call while another thread is inside fails through
+ * the model's guard.
  */
 public final class SyntheticStep implements AutoCloseable {
     private final Model model;

@@ -165,6 +165,24 @@ public final class TextTraining {
             Position from,
             int checkpointEvery,
             Checkpointer checkpointer) {
+        boolean entered = trainer.model().guard().enter();
+        try {
+            return runEntered(
+                    train, trainEval, validation, o, l, from, checkpointEvery, checkpointer);
+        } finally {
+            trainer.model().guard().exit(entered);
+        }
+    }
+
+    private Evaluation runEntered(
+            TokenWindows train,
+            TokenWindows trainEval,
+            TokenWindows validation,
+            Options o,
+            Listener l,
+            Position from,
+            int checkpointEvery,
+            Checkpointer checkpointer) {
         int block = trainer.model().inFeatures();
         if (train.block() != block) {
             throw new IllegalArgumentException(

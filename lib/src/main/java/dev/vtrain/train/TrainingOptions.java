@@ -7,7 +7,9 @@ import dev.vtrain.optim.schedule.Schedule;
  * How {@link Trainer#fit} trains. Build with {@link #builder()}; every setting has a default: 10
  * epochs, seed 0, the optimizer's constant rate, no clipping, no L1, no early stopping, and
  * non-finite protection on (a step whose loss or gradient norm is NaN/∞ is skipped and counted; 10
- * such steps in a row stop training).
+ * such steps in a row stop training). Immutable itself, but the {@link ReduceLROnPlateau}, listener
+ * and checkpoint sink it holds are not: use it for one {@link Trainer#fit} at a time, which calls
+ * them on the training thread.
  *
  * @param epochs epochs to run (fewer if early stopping triggers)
  * @param seed shuffling seed

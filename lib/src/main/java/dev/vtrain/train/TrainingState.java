@@ -8,7 +8,9 @@ import java.util.List;
  * sums of that epoch, early-stopping and non-finite counters, and the history so far. Together with
  * the model's parameters and dropout counters, the optimizer's state and step count, and the
  * plateau monitor's state, it is everything a checkpoint needs for a bit-identical resume (the data
- * order is a pure function of the seed and the epoch).
+ * order is a pure function of the seed and the epoch). Mutable and not synchronized: {@link
+ * Trainer#fit} updates it on the training thread, and a {@link CheckpointSink} reads it there; do
+ * not share it with other threads during a run.
  */
 public final class TrainingState {
     /** 1-based epoch in progress, or the next to start. */

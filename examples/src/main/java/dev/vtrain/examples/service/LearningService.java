@@ -55,8 +55,14 @@ public final class LearningService implements AutoCloseable {
         int k = classifier.settings().classes().size();
         this.samples = ThreadLocal.withInitial(() -> new float[f]);
         this.outputs = ThreadLocal.withInitial(() -> new float[k]);
-        this.server =
-                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        try {
+            this.server =
+                    HttpServer.create(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        } catch (IOException | RuntimeException e) {
+            classifier.close(); // it owns a running training thread
+            throw e;
+        }
         this.executor = Executors.newFixedThreadPool(servingThreads);
         server.setExecutor(executor);
         server.createContext("/examples", this::examples);
@@ -92,8 +98,10 @@ public final class LearningService implements AutoCloseable {
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         List<String> classes = classifier.settings().classes();
         int f = classifier.settings().features();
-        int accepted = 0;
         String[] lines = body.split("\n", -1);
+        // Every line is checked before any is added: a request is taken whole or not at all.
+        List<float[]> xs = new java.util.ArrayList<>();
+        List<Integer> labels = new java.util.ArrayList<>();
         for (int n = 0; n < lines.length; n++) {
             String line = lines[n].strip();
             if (line.isEmpty()) {
@@ -102,7 +110,16 @@ public final class LearningService implements AutoCloseable {
             String[] cells = line.split(",", -1);
             int label = classes.indexOf(cells[0].strip());
             if (label < 0) {
-                reply(ex, 400, "line " + (n + 1) + ": unknown class '" + cells[0] + "' (expected one of " + classes + ")\n");
+                reply(
+                        ex,
+                        400,
+                        "line "
+                                + (n + 1)
+                                + ": unknown class '"
+                                + cells[0]
+                                + "' (expected one of "
+                                + classes
+                                + ")\n");
                 return;
             }
             float[] x = new float[f];
@@ -111,9 +128,13 @@ public final class LearningService implements AutoCloseable {
                 reply(ex, 400, "line " + (n + 1) + ": " + error + "\n");
                 return;
             }
-            classifier.add(x, label);
-            accepted++;
+            xs.add(x);
+            labels.add(label);
         }
+        for (int i = 0; i < xs.size(); i++) {
+            classifier.add(xs.get(i), labels.get(i));
+        }
+        int accepted = xs.size();
         reply(ex, 200, "{\"accepted\": " + accepted + "}\n");
     }
 
@@ -160,12 +181,16 @@ public final class LearningService implements AutoCloseable {
                 String.format(
                         Locale.ROOT,
                         "{\"examples\": %d, \"steps\": %d, \"version\": %d, \"predictions\": %d,"
-                                + " \"predictor_bytes\": %d}%n",
+                                + " \"predictor_bytes\": %d, \"training\": \"%s\"}%n",
                         classifier.examples(),
                         classifier.steps(),
                         classifier.version(),
                         predictions(),
-                        predictorBytes()));
+                        predictorBytes(),
+                        classifier.failure() == null
+                                ? "running"
+                                : "stopped: "
+                                        + classifier.failure().toString().replace('"', '\'')));
     }
 
     /** Parses the features in {@code cells[from..]} into {@code x}; returns an error or null. */
@@ -210,9 +235,18 @@ public final class LearningService implements AutoCloseable {
         server.stop(0);
         executor.shutdown();
         try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                    // A serving thread still runs: leave its predictor alone rather than free
+                    // memory under it.
+                    System.err.println("serving threads did not stop; predictors left open");
+                    return;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return;
         }
         classifier.close();
     }

@@ -94,8 +94,9 @@ public final class LoadTest {
                         d.publishEvery(),
                         d.minExamples());
         try (LearningService service =
-                new LearningService(new OnlineClassifier(settings), 0, clients)) {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+                        new LearningService(new OnlineClassifier(settings), 0, clients);
+                HttpClient http =
+                        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             URI base = URI.create("http://127.0.0.1:" + service.port());
             SplittableRandom rng = new SplittableRandom(1);
             for (int i = 0; i < 20; i++) {
@@ -211,9 +212,10 @@ public final class LoadTest {
                                             long t0 = System.nanoTime();
                                             try {
                                                 post(http, predict, body);
-                                            } catch (java.io.IOException e) {
-                                                // The JDK client now and then drops a pooled
-                                                // keep-alive connection; count it, go on.
+                                            } catch (java.io.IOException | IllegalStateException e) {
+                                                // A failed request (the JDK client now and then
+                                                // drops a pooled keep-alive connection) or a
+                                                // non-200 answer: count it, go on.
                                                 errors.incrementAndGet();
                                                 continue;
                                             } catch (Exception e) {

@@ -37,6 +37,32 @@ public final class OnlineClassifier implements AutoCloseable {
             int capacity,
             int publishEvery,
             int minExamples) {
+        /**
+         * Checks the settings.
+         *
+         * @throws IllegalArgumentException naming the bad value
+         */
+        public Settings {
+            if (features < 1 || classes.size() < 2 || batch < 1 || capacity < batch) {
+                throw new IllegalArgumentException(
+                        "need features ≥ 1, ≥ 2 classes, batch ≥ 1 and capacity ≥ batch; got "
+                                + features
+                                + ", "
+                                + classes
+                                + ", "
+                                + batch
+                                + ", "
+                                + capacity);
+            }
+            if (publishEvery < 1 || minExamples < 1) {
+                throw new IllegalArgumentException(
+                        "publishEvery and minExamples must be ≥ 1; got "
+                                + publishEvery
+                                + " and "
+                                + minExamples);
+            }
+        }
+
         /** Defaults for {@code features} inputs and the given classes. */
         public static Settings of(int features, List<String> classes) {
             return new Settings(features, classes, "linear(64),relu", 32, 3e-3f, 10_000, 10, 64);
@@ -61,6 +87,7 @@ public final class OnlineClassifier implements AutoCloseable {
     private final Thread trainerThread;
     private volatile boolean running = true;
     private volatile boolean paused;
+    private volatile Throwable failure;
 
     /** Builds the model and starts the training thread (it waits for {@code minExamples}). */
     public OnlineClassifier(Settings s) {
@@ -149,7 +176,21 @@ public final class OnlineClassifier implements AutoCloseable {
         this.paused = pause;
     }
 
+    /** Why training stopped, or null while it runs (serving goes on with the last snapshot). */
+    public Throwable failure() {
+        return failure;
+    }
+
     private void trainLoop() {
+        try {
+            trainSteps();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            System.err.println("training stopped: " + e);
+        }
+    }
+
+    private void trainSteps() {
         SplittableRandom rng = new SplittableRandom(0);
         int f = settings.features();
         int b = settings.batch();

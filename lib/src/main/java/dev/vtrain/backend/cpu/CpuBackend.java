@@ -12,6 +12,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * The Vector API CPU backend: SIMD kernels at the JVM's preferred float species, GEMM and large
  * element-wise passes split across a persistent {@link Parallel} pool. Allocates nothing per call.
+ * Not thread-safe: as {@link Backend} requires, one thread calls it at a time; each call runs on
+ * the calling thread, may split its work across the backend's own {@link Parallel} pool, and
+ * returns when every task is done.
  */
 public final class CpuBackend implements Backend {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;

@@ -1,6 +1,9 @@
 package dev.vtrain.backend.cpu;
 
-/** Which SGEMM implementation {@link CpuBackend} uses for a product. */
+/**
+ * Which SGEMM implementation {@link CpuBackend} uses for a product. Immutable; any thread may use
+ * it.
+ */
 public enum GemmStrategy {
     /** Chosen per shape: packed where packing pays for itself, unpacked for small problems. */
     AUTO,

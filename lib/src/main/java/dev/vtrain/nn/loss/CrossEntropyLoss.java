@@ -6,6 +6,8 @@ import dev.vtrain.tensor.Tensor;
 /**
  * Softmax cross-entropy over logits with integer class targets, as PyTorch's {@code
  * nn.CrossEntropyLoss()} (mean reduction): softmax and log-likelihood fused in one stable pass.
+ * Stateless; any thread may hold it, and {@link #compute} runs on the thread using the backend it
+ * is given.
  */
 public final class CrossEntropyLoss implements Loss {
     @Override

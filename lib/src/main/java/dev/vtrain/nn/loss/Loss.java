@@ -3,7 +3,11 @@ package dev.vtrain.nn.loss;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.tensor.Tensor;
 
-/** A loss with mean reduction over a batch. */
+/**
+ * A loss with mean reduction over a batch. Implementations may assume {@link #compute} is called by
+ * the thread that trains or evaluates the model (the one using {@code backend}), one call at a
+ * time; the losses here are stateless.
+ */
 public interface Loss {
     /** Floats per target row for a model with {@code outFeatures} outputs. */
     int targetWidth(int outFeatures);

@@ -3,7 +3,11 @@ package dev.vtrain.nn.loss;
 import dev.vtrain.backend.Backend;
 import dev.vtrain.tensor.Tensor;
 
-/** Mean squared error over every element, as PyTorch's {@code nn.MSELoss()} (mean reduction). */
+/**
+ * Mean squared error over every element, as PyTorch's {@code nn.MSELoss()} (mean reduction).
+ * Stateless; any thread may hold it, and {@link #compute} runs on the thread using the backend it
+ * is given.
+ */
 public final class MSELoss implements Loss {
     @Override
     public int targetWidth(int outFeatures) {

@@ -8,7 +8,8 @@ import dev.vtrain.tensor.Tensor;
  * Cross-entropy over sequences of logits, as PyTorch's {@code F.cross_entropy(logits.view(-1, V),
  * targets.view(-1), ignore_index=…)}: output {@code (T, V)} per sample, targets {@code (T)} token
  * ids per sample (stored as floats); the mean is over every position whose target is not {@code
- * ignoreIndex} (PyTorch's default -100). Needs the backend's sequence family.
+ * ignoreIndex} (PyTorch's default -100). Needs the backend's sequence family. Immutable; any thread
+ * may hold it, and {@link #compute} runs on the thread using the backend it is given.
  */
 public final class SequenceCrossEntropyLoss implements Loss {
     private final int vocab;

@@ -11,7 +11,7 @@ import java.util.Objects;
  * its positional arguments and its keyword arguments. An argument value is a {@link Long}, a {@link
  * Double}, a {@link Boolean}, a {@link String} (a bare identifier), a {@code List<Long>} (a tuple
  * of integers) or a nested {@code LayerCall}. The lists and the map are unmodifiable; the map keeps
- * the keyword arguments in source order.
+ * the keyword arguments in source order. Immutable; any thread may read it.
  *
  * @param name the layer's name as written, such as {@code conv2d}
  * @param positional the positional arguments, in order

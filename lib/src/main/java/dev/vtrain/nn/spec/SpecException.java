@@ -5,7 +5,7 @@ import java.io.Serial;
 /**
  * A malformed model specification. The message is one line, {@code model spec, position N: detail},
  * where N is the 1-based character position the detail is about, or {@code model spec: detail} when
- * it is not about a position.
+ * it is not about a position. Immutable; any thread may throw or read it.
  */
 public final class SpecException extends IllegalArgumentException {
     @Serial private static final long serialVersionUID = 1L;

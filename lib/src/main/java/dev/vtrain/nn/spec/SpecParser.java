@@ -30,7 +30,7 @@ import java.util.Objects;
  * nested call among its positional arguments, as containers do in {@code
  * residual(conv2d(8,3),batchnorm2d,relu)}, its bare-name positional arguments become argument-less
  * {@link LayerCall}s too, so that every child of such a container is a {@code LayerCall}. Trailing
- * commas are errors.
+ * commas are errors. Each {@link #parse} call uses its own parser, so any thread may call it.
  */
 public final class SpecParser {
     private final String spec;

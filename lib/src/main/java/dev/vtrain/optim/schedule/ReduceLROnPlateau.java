@@ -7,7 +7,9 @@ import java.util.Locale;
  * it multiplies its {@link #scale()} by {@code factor} after {@code patience} epochs without
  * improvement (by more than {@code threshold}, relative or absolute), then waits {@code cooldown}
  * epochs; the rate never goes below {@code minLr}. The trainer multiplies the scheduled rate by the
- * scale. Its state is four numbers, saved with checkpoints.
+ * scale. Its state is four numbers, saved with checkpoints. Mutable and not synchronized: the
+ * trainer calls {@link #record} and {@link #scale} on the training thread; use an instance for one
+ * run at a time.
  */
 public final class ReduceLROnPlateau {
     /** Whether lower or higher metric values are better. */

@@ -5,6 +5,8 @@ import java.util.Arrays;
 /**
  * A learning rate as a pure function of the step t = 0, 1, 2, … (the number of updates already
  * taken). The closed forms equal what PyTorch's schedulers report after t calls of {@code step()}.
+ * The schedules made here are immutable, so any thread may call them; the trainer calls {@link #lr}
+ * on the training thread.
  */
 @FunctionalInterface
 public interface Schedule {

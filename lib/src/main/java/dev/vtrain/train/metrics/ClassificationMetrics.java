@@ -7,7 +7,8 @@ import java.util.List;
  * Classification metrics from scores (n × classes, e.g. logits) and integer labels, following
  * scikit-learn's {@code classification_report}: a precision or recall with a zero denominator is 0;
  * macro and weighted averages run over the classes that occur in the labels or the predictions (a
- * class that never occurs and is never predicted is listed but not averaged).
+ * class that never occurs and is never predicted is listed but not averaged). Immutable (the
+ * confusion matrix is copied in and out); any thread may read it.
  *
  * @param classNames class names, index = class
  * @param confusion confusion[actual][predicted] counts

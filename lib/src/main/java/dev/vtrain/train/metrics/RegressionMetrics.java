@@ -3,6 +3,7 @@ package dev.vtrain.train.metrics;
 /**
  * Regression metrics over all outputs, as scikit-learn: mean squared error, mean absolute error and
  * R² = 1 - SS_res / SS_tot (with a constant target, R² is 1 for a perfect fit and 0 otherwise).
+ * Immutable; any thread may read it.
  *
  * @param mse mean squared error
  * @param mae mean absolute error
