@@ -50,6 +50,7 @@ public final class Trainer implements AutoCloseable {
     private final Evaluator evaluator;
     private final TrainingStepEvent stepEvent = new TrainingStepEvent();
     private TrainingOptions stepOptions = TrainingOptions.builder().build();
+    private GradientReducer reducer;
     private double lastLoss;
     private double lastGradNorm;
 
@@ -120,6 +121,15 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
+     * Makes every {@link #step} hand its gradients to {@code reducer} (data-parallel training)
+     * before clipping and the optimizer; null removes it. {@link #lastLoss()} stays this worker's
+     * own loss.
+     */
+    public void gradientReducer(GradientReducer reducer) {
+        this.reducer = reducer;
+    }
+
+    /**
      * Sets the clipping, L1 and non-finite settings {@link #step} uses (fit sets them from its
      * options).
      */
@@ -178,6 +188,9 @@ public final class Trainer implements AutoCloseable {
             }
         }
         lastLoss = readScalar(lossSum) / loss.meanDivisor(rows, model.outFeatures()) + penalty;
+        if (reducer != null) {
+            reducer.reduce(model.gradientSlab(), backend);
+        }
         if (o.clipValue() > 0f) {
             GradientClipping.clipGradValue(model, o.clipValue());
         }

@@ -1,0 +1,99 @@
+package dev.vtrain.spark;
+
+import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.Backends;
+import dev.vtrain.io.ModelFile;
+import dev.vtrain.nn.Model;
+import dev.vtrain.nn.loss.CrossEntropyLoss;
+import dev.vtrain.nn.spec.Layers;
+import dev.vtrain.optim.Adam;
+import dev.vtrain.optim.Optimizer;
+import dev.vtrain.optim.SGD;
+import dev.vtrain.tensor.Shape;
+import dev.vtrain.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One copy of the model with its optimizer and trainer, built the same way on every task (and in
+ * the single-process reference) from a {@link Job}: same spec, same seed, so all copies start
+ * identical. One thread uses it.
+ */
+final class Replica implements AutoCloseable {
+    final Backend backend;
+    final Model model;
+    final Optimizer optimizer;
+    final Trainer trainer;
+    private final float[] x;
+    private final float[] y;
+
+    Replica(Job job, int maxBatch) {
+        this.backend = Backends.create("auto", 1).backend();
+        Shape in = Shape.of(job.features());
+        this.model =
+                Model.build(
+                        Layers.fromSpec(job.spec(), in, job.classes().size()),
+                        in,
+                        maxBatch,
+                        backend,
+                        job.seed());
+        this.optimizer =
+                job.optimizer().equals("adam")
+                        ? new Adam(model, job.lr())
+                        : new SGD(model, job.lr());
+        this.trainer = new Trainer(model, new CrossEntropyLoss(), optimizer);
+        this.x = new float[maxBatch * job.features()];
+        this.y = new float[maxBatch];
+    }
+
+    /**
+     * One step on {@code rows} examples: {@code order[from..from+rows)} of {@code features} and
+     * {@code labels} (row-major, {@code f} features each), at {@code lr}.
+     */
+    double step(float[] features, int[] labels, int f, int[] order, int from, int rows, float lr) {
+        for (int r = 0; r < rows; r++) {
+            int i = order[from + r];
+            System.arraycopy(features, i * f, x, r * f, f);
+            y[r] = labels[i];
+        }
+        backend.upload(x, 0, trainer.input());
+        backend.upload(y, 0, trainer.target());
+        trainer.step(rows, lr, false);
+        return trainer.lastLoss();
+    }
+
+    /** The model as a vtrain model file's bytes. */
+    byte[] modelFile(Job job) throws IOException {
+        Path tmp = Files.createTempFile("vtrain-spark-", ".safetensors");
+        try {
+            ModelFile.save(
+                    tmp,
+                    model,
+                    dev.vtrain.data.FeatureScaling.of(
+                            dev.vtrain.data.FeatureScaling.Kind.NONE,
+                            new double[job.features()],
+                            ones(job.features())),
+                    job.classes(),
+                    Map.of("vtrain.spark.tasks", Integer.toString(job.tasks())));
+            return Files.readAllBytes(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static double[] ones(int n) {
+        double[] d = new double[n];
+        java.util.Arrays.fill(d, 1);
+        return d;
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        optimizer.close();
+        model.close();
+        backend.close();
+    }
+}

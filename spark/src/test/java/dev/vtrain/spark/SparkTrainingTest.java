@@ -1,0 +1,255 @@
+package dev.vtrain.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vtrain.data.Dataset;
+import dev.vtrain.data.EmbeddedDatasets;
+import dev.vtrain.io.ModelFile;
+import dev.vtrain.nn.Model;
+import dev.vtrain.nn.Parameter;
+import dev.vtrain.nn.loss.CrossEntropyLoss;
+import dev.vtrain.train.Evaluator;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data-parallel training on Spark in local mode with 2 task slots (and up to 4 attempts per task,
+ * so a killed task can be relaunched): 2 tasks match single-process training on the same global
+ * batches; a task killed mid-run is recovered from task 0's checkpoint with the same result; bad
+ * input fails before training with a clear message.
+ */
+class SparkTrainingTest {
+    private static final Dataset DIGITS = EmbeddedDatasets.digits();
+    private static final List<String> CLASSES = DIGITS.classNames();
+    private static SparkSession spark;
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void startSpark() {
+        spark =
+                SparkSession.builder()
+                        .master("local[2,4]")
+                        .appName("vtrain-spark-test")
+                        .config("spark.ui.enabled", "false")
+                        .config("spark.driver.host", "127.0.0.1")
+                        .config("spark.driver.bindAddress", "127.0.0.1")
+                        .config("spark.sql.shuffle.partitions", "2")
+                        .getOrCreate();
+        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        sc.setLogLevel("ERROR");
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        spark.stop();
+    }
+
+    private static JavaRDD<Example> examples(Dataset d) {
+        List<Example> list = new ArrayList<>();
+        int f = d.featureCount();
+        for (int i = 0; i < d.size(); i++) {
+            float[] x = new float[f];
+            d.copyRow(i, x, 0);
+            list.add(new Example(i, x, (int) d.targets()[i]));
+        }
+        return sc.parallelize(list, 3);
+    }
+
+    private static Job job(int tasks) {
+        return new Job(
+                "linear(32),relu,linear(10)",
+                DIGITS.featureCount(),
+                CLASSES,
+                tasks,
+                64,
+                3,
+                3e-3f,
+                "adam",
+                0,
+                null,
+                0,
+                true,
+                -1);
+    }
+
+    /**
+     * The single-process run on the same global batches (shard 0's local batch, then shard 1's).
+     */
+    private static Map<String, float[]> reference(Job job) {
+        int n = DIGITS.size();
+        int tasks = job.tasks();
+        int local = job.localBatch();
+        int f = DIGITS.featureCount();
+        float[] x = new float[n * f];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            DIGITS.copyRow(i, x, i * f);
+            y[i] = (int) DIGITS.targets()[i];
+        }
+        long smallest = Long.MAX_VALUE;
+        for (int r = 0; r < tasks; r++) {
+            smallest = Math.min(smallest, (n - r + tasks - 1) / tasks);
+        }
+        int steps = ShardOrder.stepsPerEpoch(smallest, local);
+        try (Replica single = new Replica(job, job.globalBatch())) {
+            int[] order = new int[job.globalBatch()];
+            for (int epoch = 1; epoch <= job.epochs(); epoch++) {
+                int[][] perms = new int[tasks][];
+                for (int r = 0; r < tasks; r++) {
+                    perms[r] =
+                            ShardOrder.permutation(
+                                    job.seed(), epoch, r, (n - r + tasks - 1) / tasks);
+                }
+                for (int s = 0; s < steps; s++) {
+                    for (int r = 0; r < tasks; r++) {
+                        for (int j = 0; j < local; j++) {
+                            order[r * local + j] = r + tasks * perms[r][s * local + j];
+                        }
+                    }
+                    single.step(x, y, f, order, 0, job.globalBatch(), job.lr());
+                }
+            }
+            Map<String, float[]> weights = new java.util.LinkedHashMap<>();
+            for (Parameter p : single.model.parameters()) {
+                weights.put(p.name(), single.model.read(p.name()));
+            }
+            return weights;
+        }
+    }
+
+    private static double accuracy(ModelFile.Saved saved) {
+        try (var backend = new dev.vtrain.backend.scalar.ScalarBackend();
+                Model m = saved.build(backend, 256);
+                Evaluator e = new Evaluator(m, new CrossEntropyLoss())) {
+            return e.evaluate(DIGITS).accuracy();
+        }
+    }
+
+    private static double accuracy(Map<String, float[]> weights, Job job) {
+        try (Replica r = new Replica(job, 256);
+                Evaluator e = new Evaluator(r.model, new CrossEntropyLoss())) {
+            weights.forEach(r.model::write);
+            return e.evaluate(DIGITS).accuracy();
+        }
+    }
+
+    @Test
+    void twoTasksMatchTheSingleProcessRunOnTheSameGlobalBatches() {
+        Job two = job(2);
+        SparkTrainer.Result r = SparkTrainer.fit(sc, examples(DIGITS), two);
+        Map<String, float[]> expected = reference(two);
+        double worst = 0;
+        for (Map.Entry<String, float[]> e : expected.entrySet()) {
+            float[] got = r.model().weights().get(e.getKey());
+            for (int i = 0; i < got.length; i++) {
+                worst = Math.max(worst, Math.abs(got[i] - e.getValue()[i]));
+            }
+        }
+        System.out.printf(
+                "2 tasks vs 1 process: largest weight difference %.3g after %d steps; %.2f s,"
+                        + " all-reduce %.1f%% of step time%n",
+                worst, r.tasks().get(0).steps(), r.seconds(), 100 * r.allReduceShare());
+        assertTrue(worst < 1e-4, "largest weight difference " + worst);
+        assertEquals(accuracy(expected, two), accuracy(r.model()), "accuracy");
+        assertTrue(accuracy(r.model()) > 0.9, "accuracy " + accuracy(r.model()));
+        assertEquals(2, r.tasks().size());
+    }
+
+    @Test
+    void oneTaskIsBitIdenticalToTheSingleProcessRun() {
+        Job one = job(1);
+        SparkTrainer.Result r = SparkTrainer.fit(sc, examples(DIGITS), one);
+        Map<String, float[]> expected = reference(one);
+        for (Map.Entry<String, float[]> e : expected.entrySet()) {
+            assertArrayEquals(e.getValue(), r.model().weights().get(e.getKey()), e.getKey());
+        }
+    }
+
+    @Test
+    void aKilledTaskIsRelaunchedAndResumesFromTheLastCheckpoint(@TempDir Path dir) {
+        Job plain = job(2);
+        SparkTrainer.Result uninterrupted = SparkTrainer.fit(sc, examples(DIGITS), plain);
+        Job faulty = plain.withCheckpoints(dir.resolve("ck").toString(), 10, 25);
+        SparkTrainer.Result recovered = SparkTrainer.fit(sc, examples(DIGITS), faulty);
+        assertEquals(20, recovered.tasks().get(0).resumedAtStep(), recovered.tasks().toString());
+        for (Map.Entry<String, float[]> e : uninterrupted.model().weights().entrySet()) {
+            assertArrayEquals(
+                    e.getValue(), recovered.model().weights().get(e.getKey()), e.getKey());
+        }
+    }
+
+    @Test
+    void badInputFailsBeforeTrainingWithAClearMessage() {
+        IllegalArgumentException slots =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                SparkTrainer.fit(
+                                        sc,
+                                        examples(DIGITS),
+                                        new Job(
+                                                "linear(10)",
+                                                64,
+                                                CLASSES,
+                                                3,
+                                                66,
+                                                1,
+                                                1e-3f,
+                                                "adam",
+                                                0,
+                                                null,
+                                                0,
+                                                true,
+                                                -1)));
+        assertTrue(slots.getMessage().contains("needs 3 free task slots"), slots.getMessage());
+        List<Example> ragged = new ArrayList<>(examples(DIGITS).take(200));
+        ragged.set(150, new Example(150, new float[3], 1));
+        IllegalArgumentException features =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> SparkTrainer.fit(sc, sc.parallelize(ragged, 2), job(2)));
+        assertEquals("Example 150 has 3 features but the job expects 64", features.getMessage());
+        IllegalArgumentException tiny =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                SparkTrainer.fit(
+                                        sc, sc.parallelize(ragged.subList(0, 40), 2), job(2)));
+        assertTrue(
+                tiny.getMessage().startsWith("Shard 0 of 2 has 20 examples, fewer than one"),
+                tiny.getMessage());
+        assertEquals(
+                "The global batch 63 must be a positive multiple of the 2 tasks (each task takes an"
+                        + " equal share)",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () ->
+                                        new Job(
+                                                "linear(10)",
+                                                64,
+                                                CLASSES,
+                                                2,
+                                                63,
+                                                1,
+                                                1e-3f,
+                                                "adam",
+                                                0,
+                                                null,
+                                                0,
+                                                true,
+                                                -1))
+                        .getMessage());
+    }
+}
