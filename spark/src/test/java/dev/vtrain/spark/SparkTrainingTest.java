@@ -252,4 +252,61 @@ class SparkTrainingTest {
                                                 -1))
                         .getMessage());
     }
+
+    @Test
+    void aDataFrameTrainsByColumnNameAndABadLabelIsNamed() {
+        List<org.apache.spark.sql.types.StructField> fields = new ArrayList<>();
+        for (int i = 0; i < DIGITS.featureCount(); i++) {
+            fields.add(
+                    org.apache.spark.sql.types.DataTypes.createStructField(
+                            "p" + i, org.apache.spark.sql.types.DataTypes.DoubleType, false));
+        }
+        fields.add(
+                org.apache.spark.sql.types.DataTypes.createStructField(
+                        "digit", org.apache.spark.sql.types.DataTypes.StringType, false));
+        List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+        float[] x = new float[DIGITS.featureCount()];
+        for (int i = 0; i < 600; i++) {
+            DIGITS.copyRow(i, x, 0);
+            Object[] v = new Object[x.length + 1];
+            for (int j = 0; j < x.length; j++) {
+                v[j] = (double) x[j];
+            }
+            v[x.length] = CLASSES.get((int) DIGITS.targets()[i]);
+            rows.add(org.apache.spark.sql.RowFactory.create(v));
+        }
+        var frame =
+                spark.createDataFrame(
+                        rows, org.apache.spark.sql.types.DataTypes.createStructType(fields));
+        List<String> cols = new ArrayList<>();
+        for (int i = 0; i < DIGITS.featureCount(); i++) {
+            cols.add("p" + i);
+        }
+        SparkTrainer.Result r =
+                SparkTrainer.fit(sc, SparkTrainer.examples(frame, cols, "digit", CLASSES), job(2));
+        assertTrue(accuracy(r.model()) > 0.8, "accuracy " + accuracy(r.model()));
+        org.apache.spark.SparkException bad =
+                assertThrows(
+                        org.apache.spark.SparkException.class,
+                        () ->
+                                SparkTrainer.examples(frame, cols, "digit", CLASSES.subList(0, 9))
+                                        .count());
+        assertTrue(
+                bad.getMessage().contains("label '9' is not one of the classes"), bad.getMessage());
+    }
+
+    @Test
+    void theCommandLineRefusesUnknownOptionsInOneLine() {
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> SparkTrain.parse(new String[] {"--tasks", "2", "--epoch", "3"}));
+        assertTrue(e.getMessage().startsWith("unknown option '--epoch'"), e.getMessage());
+        assertEquals(
+                "--save needs a value",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> SparkTrain.parse(new String[] {"--save"}))
+                        .getMessage());
+    }
 }
