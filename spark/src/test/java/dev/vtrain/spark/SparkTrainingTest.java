@@ -31,10 +31,29 @@ import org.junit.jupiter.api.io.TempDir;
  * input fails before training with a clear message.
  */
 class SparkTrainingTest {
-    private static final Dataset DIGITS = EmbeddedDatasets.digits();
+    /**
+     * The first 3,000 Fashion-MNIST training images (scaled by 1/255) when Debian's
+     * dataset-fashion-mnist is installed, the embedded 8×8 digits otherwise.
+     */
+    private static final Dataset DIGITS = data();
+
     private static final List<String> CLASSES = DIGITS.classNames();
     private static SparkSession spark;
     private static JavaSparkContext sc;
+
+    private static Dataset data() {
+        if (!java.nio.file.Files.isDirectory(dev.vtrain.data.FashionMnist.DEFAULT_DIR)) {
+            return EmbeddedDatasets.digits();
+        }
+        Dataset train =
+                dev.vtrain.data.FashionMnist.load(dev.vtrain.data.FashionMnist.DEFAULT_DIR).train();
+        Dataset scaled =
+                dev.vtrain.data.FeatureScaling.fit(
+                                dev.vtrain.data.FeatureScaling.Kind.DIVIDE_255, train)
+                        .apply(train);
+        return scaled.subset(
+                "fashion-mnist[0:3000]", java.util.stream.IntStream.range(0, 3000).toArray());
+    }
 
     @BeforeAll
     static void startSpark() {
@@ -158,12 +177,17 @@ class SparkTrainingTest {
             }
         }
         System.out.printf(
-                "2 tasks vs 1 process: largest weight difference %.3g after %d steps; %.2f s,"
-                        + " all-reduce %.1f%% of step time%n",
-                worst, r.tasks().get(0).steps(), r.seconds(), 100 * r.allReduceShare());
+                "%s, 2 tasks vs 1 process: largest weight difference %.3g after %d steps;"
+                        + " accuracy %.4f; %.2f s, all-reduce %.1f%% of step time%n",
+                DIGITS.name(),
+                worst,
+                r.tasks().get(0).steps(),
+                accuracy(r.model()),
+                r.seconds(),
+                100 * r.allReduceShare());
         assertTrue(worst < 1e-4, "largest weight difference " + worst);
         assertEquals(accuracy(expected, two), accuracy(r.model()), "accuracy");
-        assertTrue(accuracy(r.model()) > 0.9, "accuracy " + accuracy(r.model()));
+        assertTrue(accuracy(r.model()) > 0.75, "accuracy " + accuracy(r.model()));
         assertEquals(2, r.tasks().size());
     }
 
@@ -220,7 +244,9 @@ class SparkTrainingTest {
                 assertThrows(
                         IllegalArgumentException.class,
                         () -> SparkTrainer.fit(sc, sc.parallelize(ragged, 2), job(2)));
-        assertEquals("Example 150 has 3 features but the job expects 64", features.getMessage());
+        assertEquals(
+                "Example 150 has 3 features but the job expects " + DIGITS.featureCount(),
+                features.getMessage());
         IllegalArgumentException tiny =
                 assertThrows(
                         IllegalArgumentException.class,
@@ -266,7 +292,7 @@ class SparkTrainingTest {
                         "digit", org.apache.spark.sql.types.DataTypes.StringType, false));
         List<org.apache.spark.sql.Row> rows = new ArrayList<>();
         float[] x = new float[DIGITS.featureCount()];
-        for (int i = 0; i < 600; i++) {
+        for (int i = 0; i < 1200; i++) {
             DIGITS.copyRow(i, x, 0);
             Object[] v = new Object[x.length + 1];
             for (int j = 0; j < x.length; j++) {
@@ -284,7 +310,7 @@ class SparkTrainingTest {
         }
         SparkTrainer.Result r =
                 SparkTrainer.fit(sc, SparkTrainer.examples(frame, cols, "digit", CLASSES), job(2));
-        assertTrue(accuracy(r.model()) > 0.8, "accuracy " + accuracy(r.model()));
+        assertTrue(accuracy(r.model()) > 0.6, "accuracy " + accuracy(r.model()));
         org.apache.spark.SparkException bad =
                 assertThrows(
                         org.apache.spark.SparkException.class,
@@ -292,7 +318,9 @@ class SparkTrainingTest {
                                 SparkTrainer.examples(frame, cols, "digit", CLASSES.subList(0, 9))
                                         .count());
         assertTrue(
-                bad.getMessage().contains("label '9' is not one of the classes"), bad.getMessage());
+                bad.getMessage()
+                        .contains("label '" + CLASSES.get(9) + "' is not one of the classes"),
+                bad.getMessage());
     }
 
     @Test
