@@ -22,6 +22,8 @@ import sys
 import time
 
 import torch
+
+import blas_core
 from torch.nn import functional as F
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
@@ -30,6 +32,7 @@ from make_sequence_fixtures import GPT, RecurrentLM  # noqa: E402
 
 
 def main():
+    print(blas_core.describe(), flush=True)
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", choices=["gpt", "lstm"], default="gpt")
     ap.add_argument("--iters", type=int, default=2000)

@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 import torch
+
+import blas_core
 from torch import nn
 
 DIR = "/usr/share/datasets/fashion-mnist"
@@ -64,6 +66,7 @@ def evaluate(model, loss_fn, x, y):
 
 
 def main():
+    print(blas_core.describe(), flush=True)
     p = argparse.ArgumentParser()
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--batch-size", type=int, default=128)

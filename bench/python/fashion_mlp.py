@@ -14,6 +14,8 @@ import time
 
 import numpy as np
 import torch
+
+import blas_core
 from torch import nn
 
 DIR = "/usr/share/datasets/fashion-mnist"
@@ -34,6 +36,7 @@ def load(split):
 
 
 def main():
+    print(blas_core.describe(), flush=True)
     p = argparse.ArgumentParser()
     p.add_argument("--hidden", default="256,128")
     p.add_argument("--lr", type=float, default=1e-3)

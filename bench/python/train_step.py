@@ -9,6 +9,8 @@ import statistics
 import time
 
 import torch
+
+import blas_core
 from torch import nn
 
 SHAPES = [("784-128-10", 32), ("784-256-128-10", 128), ("784-1024-1024-10", 256)]
@@ -24,6 +26,7 @@ def model_for(sizes):
 
 
 def main():
+    print(blas_core.describe(), flush=True)
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()

@@ -69,7 +69,23 @@ public class GemmBench {
         if (OpenBlas.problem() == null) {
             OpenBlas.threads(threads);
         }
+        if (!reported) {
+            reported = true;
+            String better = OpenBlas.betterCoreType(CpuBackend.vectorBits());
+            System.out.println(
+                    OpenBlas.problem() != null
+                            ? "OpenBLAS: " + OpenBlas.problem()
+                            : "OpenBLAS kernel: "
+                                    + OpenBlas.coreName()
+                                    + (better == null
+                                            ? ""
+                                            : " (a generic kernel: rerun with OPENBLAS_CORETYPE="
+                                                    + better
+                                                    + " for its best on this ISA)"));
+        }
     }
+
+    private static boolean reported;
 
     @Benchmark
     public void vtrain() {
