@@ -123,7 +123,10 @@ public final class Trainer implements AutoCloseable {
     /**
      * Makes every {@link #step} hand its gradients to {@code reducer} (data-parallel training)
      * before clipping and the optimizer; null removes it. {@link #lastLoss()} stays this worker's
-     * own loss.
+     * own loss; whether a step is skipped as non-finite is decided on the reduced gradients' norm
+     * only, so all workers decide alike. Meant for loops of {@link #step} with equal batches on
+     * every worker: {@link #fit}'s uneven last batch and local early stopping would let workers
+     * diverge.
      */
     public void gradientReducer(GradientReducer reducer) {
         this.reducer = reducer;
@@ -206,7 +209,9 @@ public final class Trainer implements AutoCloseable {
                             + norm
                             + "; lower the learning rate, clip by value, or check the data for extreme values");
         }
-        if (o.checkFinite() && (!Double.isFinite(lastLoss) || normBad)) {
+        // With a reducer, only the reduced norm decides (the same on every worker): a worker's own
+        // loss must not make it alone skip a step the others take.
+        if (o.checkFinite() && ((reducer == null && !Double.isFinite(lastLoss)) || normBad)) {
             return StepOutcome.SKIPPED_NON_FINITE;
         }
         float gradScale = 1f;

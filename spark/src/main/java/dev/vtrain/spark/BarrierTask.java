@@ -62,22 +62,39 @@ final class BarrierTask extends AbstractFunction1<Iterator<Example>, Iterator<Ta
             System.arraycopy(shard.get(i).features(), 0, features, i * f, f);
             labels[i] = shard.get(i).label();
         }
+        Path dir = job.checkpointDir() == null ? null : Path.of(job.checkpointDir());
+        // Task 0 names the checkpoint every task resumes from, so all load the same file.
+        String resumeFile = "-";
+        if (rank == 0
+                && dir != null
+                && Files.isDirectory(dir)
+                && !Checkpoints.list(dir).isEmpty()) {
+            resumeFile = Checkpoints.load(dir).file().toString();
+        }
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             InetAddress bind =
                     job.loopback()
                             ? InetAddress.getLoopbackAddress()
                             : new InetSocketAddress(0).getAddress();
             server.bind(new InetSocketAddress(bind, 0));
-            String host = job.loopback() ? "127.0.0.1" : ctx.getTaskInfos()[rank].address();
+            String host;
+            if (job.loopback()) {
+                host = bind.getHostAddress();
+            } else {
+                // BarrierTaskInfo.address() is the executor's host:port.
+                String executor = ctx.getTaskInfos()[rank].address();
+                host = executor.substring(0, executor.lastIndexOf(':'));
+            }
             int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-            String[] all = ctx.allGather(host + ":" + port + "/" + shard.size());
+            String[] all = ctx.allGather(host + ":" + port + "/" + shard.size() + "/" + resumeFile);
             List<String> addresses = new ArrayList<>();
             long smallest = Long.MAX_VALUE;
             for (String a : all) {
-                int slash = a.lastIndexOf('/');
-                addresses.add(a.substring(0, slash));
-                smallest = Math.min(smallest, Long.parseLong(a.substring(slash + 1)));
+                String[] parts = a.split("/", 3);
+                addresses.add(parts[0]);
+                smallest = Math.min(smallest, Long.parseLong(parts[1]));
             }
+            String resume = all[0].split("/", 3)[2];
             int local = job.localBatch();
             int steps = ShardOrder.stepsPerEpoch(smallest, local);
             try (Replica replica = new Replica(job, local);
@@ -103,9 +120,19 @@ final class BarrierTask extends AbstractFunction1<Iterator<Example>, Iterator<Ta
                             b.upload(grads, 0, g);
                         });
                 TrainingState state = new TrainingState();
-                Path dir = job.checkpointDir() == null ? null : Path.of(job.checkpointDir());
-                if (dir != null && Files.isDirectory(dir) && !Checkpoints.list(dir).isEmpty()) {
-                    state = Checkpoints.load(dir).restore(replica.model, replica.optimizer, null);
+                if (!resume.equals("-")) {
+                    Checkpoints.Loaded loaded = Checkpoints.load(Path.of(resume));
+                    String written = loaded.metadata().get(JOB_KEY);
+                    if (!fingerprint().equals(written)) {
+                        throw new IllegalStateException(
+                                resume
+                                        + " was written by another job ("
+                                        + written
+                                        + ", this one is "
+                                        + fingerprint()
+                                        + "); give each run a checkpoint directory of its own");
+                    }
+                    state = loaded.restore(replica.model, replica.optimizer, null);
                 }
                 long resumedAt = state.batchesDone;
                 long t0 = System.nanoTime();
@@ -115,6 +142,10 @@ final class BarrierTask extends AbstractFunction1<Iterator<Example>, Iterator<Ta
                     int[] order =
                             ShardOrder.permutation(job.seed(), state.epoch, rank, shard.size());
                     while (state.batch < steps) {
+                        if (ctx.isInterrupted()) {
+                            throw new IllegalStateException(
+                                    "task " + rank + " was killed at step " + state.batchesDone);
+                        }
                         if (job.failOnceAtStep() == state.batchesDone
                                 && rank == 1
                                 && ctx.stageAttemptNumber() == 0) {
@@ -156,8 +187,31 @@ final class BarrierTask extends AbstractFunction1<Iterator<Example>, Iterator<Ta
         }
     }
 
-    private static void checkpoint(Path dir, Replica replica, TrainingState state)
-            throws IOException {
-        Checkpoints.write(dir, replica.model, replica.optimizer, null, state, null, Map.of());
+    /** The metadata key of the job fingerprint in checkpoints. */
+    static final String JOB_KEY = "vtrain.spark.job";
+
+    /** What must match for a checkpoint to be resumed (everything but the epoch count). */
+    private String fingerprint() {
+        return String.join(
+                "|",
+                job.spec(),
+                Integer.toString(job.features()),
+                String.join(",", job.classes()),
+                Integer.toString(job.tasks()),
+                Integer.toString(job.globalBatch()),
+                Float.toString(job.lr()),
+                job.optimizer(),
+                Long.toString(job.seed()));
+    }
+
+    private void checkpoint(Path dir, Replica replica, TrainingState state) throws IOException {
+        Checkpoints.write(
+                dir,
+                replica.model,
+                replica.optimizer,
+                null,
+                state,
+                null,
+                Map.of(JOB_KEY, fingerprint()));
     }
 }

@@ -66,7 +66,19 @@ public record Job(
                             + ", "
                             + classes);
         }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException(
+                    "Invalid checkpointEvery " + checkpointEvery + " (must be ≥ 0; 0: each epoch)");
+        }
+        if (checkpointDir != null && !java.nio.file.Path.of(checkpointDir).isAbsolute()) {
+            throw new IllegalArgumentException(
+                    "The checkpoint directory must be an absolute path on a file system every"
+                            + " executor mounts, got '"
+                            + checkpointDir
+                            + "'");
+        }
         if (!optimizer.equals("adam") && !optimizer.equals("sgd")) {
+
             throw new IllegalArgumentException(
                     "Unknown optimizer '" + optimizer + "' (expected adam or sgd)");
         }

@@ -31,19 +31,31 @@ final class Replica implements AutoCloseable {
 
     Replica(Job job, int maxBatch) {
         this.backend = Backends.create("auto", 1).backend();
-        Shape in = Shape.of(job.features());
-        this.model =
-                Model.build(
-                        Layers.fromSpec(job.spec(), in, job.classes().size()),
-                        in,
-                        maxBatch,
-                        backend,
-                        job.seed());
-        this.optimizer =
-                job.optimizer().equals("adam")
-                        ? new Adam(model, job.lr())
-                        : new SGD(model, job.lr());
-        this.trainer = new Trainer(model, new CrossEntropyLoss(), optimizer);
+        Model m = null;
+        Optimizer o = null;
+        try {
+            Shape in = Shape.of(job.features());
+            m =
+                    Model.build(
+                            Layers.fromSpec(job.spec(), in, job.classes().size()),
+                            in,
+                            maxBatch,
+                            backend,
+                            job.seed());
+            o = job.optimizer().equals("adam") ? new Adam(m, job.lr()) : new SGD(m, job.lr());
+            this.trainer = new Trainer(m, new CrossEntropyLoss(), o);
+        } catch (RuntimeException e) {
+            if (o != null) {
+                o.close();
+            }
+            if (m != null) {
+                m.close();
+            }
+            backend.close();
+            throw e;
+        }
+        this.model = m;
+        this.optimizer = o;
         this.x = new float[maxBatch * job.features()];
         this.y = new float[maxBatch];
     }

@@ -15,10 +15,15 @@ import java.util.List;
  * Sums float arrays across {@code size} tasks over TCP: a ring (task r sends to r+1 and receives
  * from r−1) running a reduce-scatter then an all-gather, so each task sends and receives {@code
  * 2(size−1)/size} of the array per call. Chunk {@code c}'s sum is always accumulated in the same
- * ring order (starting at task c+1), so the result is deterministic, and after the all-gather every
- * task holds identical bits. Blocking calls; one thread per instance (the task's training thread).
+ * ring order (starting at task c), so the result is deterministic, and after the all-gather every
+ * task holds identical bits. Blocking calls with a deadline: a neighbour silent for {@link
+ * #TIMEOUT_MS} fails the call, and so does an interrupt, so a dead or killed task never leaves the
+ * others waiting for ever. One thread per instance (the task's training thread).
  */
 final class RingAllReduce implements AutoCloseable {
+    /** How long a task waits for its neighbours before it gives up. */
+    static final int TIMEOUT_MS = 120_000;
+
     private final int rank;
     private final int size;
     private final SocketChannel toNext;
@@ -77,37 +82,62 @@ final class RingAllReduce implements AutoCloseable {
         }
         String next = addresses.get((rank + 1) % size);
         int colon = next.lastIndexOf(':');
-        SocketChannel out =
-                SocketChannel.open(
-                        new InetSocketAddress(
-                                next.substring(0, colon),
-                                Integer.parseInt(next.substring(colon + 1))));
-        out.socket().setTcpNoDelay(true);
-        ByteBuffer hello = ByteBuffer.allocate(4).putInt(0, rank);
-        while (hello.hasRemaining()) {
-            out.write(hello);
-        }
-        SocketChannel in = server.accept();
-        in.socket().setTcpNoDelay(true);
-        ByteBuffer who = ByteBuffer.allocate(4);
-        while (who.hasRemaining()) {
-            if (in.read(who) < 0) {
+        SocketChannel out = null;
+        SocketChannel in = null;
+        try {
+            out = SocketChannel.open();
+            out.socket()
+                    .connect(
+                            new InetSocketAddress(
+                                    next.substring(0, colon),
+                                    Integer.parseInt(next.substring(colon + 1))),
+                            TIMEOUT_MS);
+            out.socket().setTcpNoDelay(true);
+            ByteBuffer hello = ByteBuffer.allocate(4).putInt(0, rank);
+            while (hello.hasRemaining()) {
+                out.write(hello);
+            }
+            server.socket().setSoTimeout(TIMEOUT_MS);
+            in = server.socket().accept().getChannel();
+            in.socket().setTcpNoDelay(true);
+            in.socket().setSoTimeout(TIMEOUT_MS);
+            ByteBuffer who = ByteBuffer.allocate(4);
+            var stream = in.socket().getInputStream();
+            for (int i = 0; i < 4; i++) {
+                int b = stream.read();
+                if (b < 0) {
+                    throw new IOException(
+                            "the previous task closed its connection before naming itself");
+                }
+                who.put((byte) b);
+            }
+            int prev = (rank - 1 + size) % size;
+            if (who.getInt(0) != prev) {
                 throw new IOException(
-                        "the previous task closed its connection before naming itself");
+                        "task "
+                                + rank
+                                + " expected task "
+                                + prev
+                                + " but task "
+                                + who.getInt(0)
+                                + " connected");
+            }
+            return new RingAllReduce(rank, size, out, in, maxElements);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(out);
+            closeQuietly(in);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing after a failure: the failure is what is reported
             }
         }
-        int prev = (rank - 1 + size) % size;
-        if (who.getInt(0) != prev) {
-            throw new IOException(
-                    "task "
-                            + rank
-                            + " expected task "
-                            + prev
-                            + " but task "
-                            + who.getInt(0)
-                            + " connected");
-        }
-        return new RingAllReduce(rank, size, out, in, maxElements);
     }
 
     /** Replaces {@code data[0, n)} on every task by its sum over all tasks. */
@@ -150,15 +180,37 @@ final class RingAllReduce implements AutoCloseable {
         sendFloats.put(data, s0, sLen);
         send.clear().limit(sLen * 4);
         recv.clear().limit(rLen * 4);
+        long lastProgress = System.nanoTime();
         while (send.hasRemaining() || recv.hasRemaining()) {
             sendKey.interestOps(send.hasRemaining() ? SelectionKey.OP_WRITE : 0);
             recvKey.interestOps(recv.hasRemaining() ? SelectionKey.OP_READ : 0);
             selector.select(1000);
-            if (send.hasRemaining()) {
-                bytesSent += toNext.write(send);
+            if (Thread.interrupted()) {
+                throw new java.io.InterruptedIOException("task " + rank + " interrupted");
             }
-            if (recv.hasRemaining() && fromPrev.read(recv) < 0) {
-                throw new IOException("task " + rank + ": the previous task closed the ring");
+            int moved = 0;
+            if (send.hasRemaining()) {
+                int w = toNext.write(send);
+                bytesSent += w;
+                moved += w;
+            }
+            if (recv.hasRemaining()) {
+                int r = fromPrev.read(recv);
+                if (r < 0) {
+                    throw new IOException("task " + rank + ": the previous task closed the ring");
+                }
+                moved += r;
+            }
+            long now = System.nanoTime();
+            if (moved > 0) {
+                lastProgress = now;
+            } else if (now - lastProgress > TIMEOUT_MS * 1_000_000L) {
+                throw new IOException(
+                        "task "
+                                + rank
+                                + ": no progress with its neighbours for "
+                                + TIMEOUT_MS / 1000
+                                + " s");
             }
         }
         recvFloats.clear();
@@ -188,11 +240,11 @@ final class RingAllReduce implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         if (size > 1) {
-            selector.close();
-            toNext.close();
-            fromPrev.close();
+            closeQuietly(selector);
+            closeQuietly(toNext);
+            closeQuietly(fromPrev);
         }
     }
 }

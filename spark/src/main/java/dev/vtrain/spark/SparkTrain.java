@@ -46,11 +46,40 @@ public final class SparkTrain {
 
     /** Runs the command line. */
     public static void main(String[] args) {
+        int code;
         try {
-            System.exit(run(args));
+            code = run(args);
         } catch (IllegalArgumentException e) {
             System.err.println("vtrain-spark: " + e.getMessage());
-            System.exit(2);
+            code = 2;
+        } catch (RuntimeException e) {
+            // A failed job (SparkException and the like): its first line, not a stack trace.
+            String m = String.valueOf(e.getMessage());
+            System.err.println("vtrain-spark: training failed: " + m.lines().findFirst().orElse(m));
+            code = 1;
+        }
+        // On success return normally: a cluster manager reads a System.exit as a failure.
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    static int integer(Map<String, String> o, String flag, String dflt) {
+        String v = o.getOrDefault(flag, dflt);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    flag + ": expected a whole number but found '" + v + "'");
+        }
+    }
+
+    private static float number(Map<String, String> o, String flag, String dflt) {
+        String v = o.getOrDefault(flag, dflt);
+        try {
+            return Float.parseFloat(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + ": expected a number but found '" + v + "'");
         }
     }
 
@@ -89,7 +118,7 @@ public final class SparkTrain {
     static int run(String[] args) {
         Map<String, String> o = parse(args);
         String data = o.getOrDefault("--data", "digits");
-        int tasks = Integer.parseInt(o.getOrDefault("--tasks", "2"));
+        int tasks = integer(o, "--tasks", "2");
         Path save = o.containsKey("--save") ? Path.of(o.get("--save")) : null;
         if (save != null
                 && (save.toAbsolutePath().getParent() == null
@@ -97,9 +126,11 @@ public final class SparkTrain {
             throw new IllegalArgumentException("--save " + save + ": its directory does not exist");
         }
         SparkSession.Builder b = SparkSession.builder().appName("vtrain-spark");
-        if (o.containsKey("--master")) {
+        // --master only where nothing else set one (spark-submit's --master wins).
+        if (o.containsKey("--master") && System.getProperty("spark.master") == null) {
             b.master(o.get("--master"));
         }
+        boolean ours = SparkSession.getActiveSession().isEmpty();
         SparkSession spark = b.getOrCreate();
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -118,7 +149,7 @@ public final class SparkTrain {
                     train = s.apply(tt.train());
                     test = s.apply(tt.test());
                 }
-                int limit = Integer.parseInt(o.getOrDefault("--limit", "0"));
+                int limit = integer(o, "--limit", "0");
                 int n = limit > 0 ? Math.min(limit, train.size()) : train.size();
                 features = train.featureCount();
                 classes = train.classNames();
@@ -128,7 +159,8 @@ public final class SparkTrain {
                     train.copyRow(i, x, 0);
                     list.add(new Example(i, x, (int) train.targets()[i]));
                 }
-                examples = sc.parallelize(list, tasks);
+                // Slices of about 10,000 examples keep each task's message small.
+                examples = sc.parallelize(list, Math.max(tasks, n / 10_000 + 1));
             } else {
                 org.apache.spark.sql.Dataset<Row> frame =
                         spark.read()
@@ -168,13 +200,15 @@ public final class SparkTrain {
                             features,
                             classes,
                             tasks,
-                            Integer.parseInt(o.getOrDefault("--batch-size", "128")),
-                            Integer.parseInt(o.getOrDefault("--epochs", "3")),
-                            Float.parseFloat(o.getOrDefault("--lr", "1e-3")),
+                            integer(o, "--batch-size", "128"),
+                            integer(o, "--epochs", "3"),
+                            number(o, "--lr", "1e-3"),
                             o.getOrDefault("--optimizer", "adam"),
-                            Long.parseLong(o.getOrDefault("--seed", "0")),
-                            o.get("--checkpoint-dir"),
-                            Integer.parseInt(o.getOrDefault("--checkpoint-every", "0")),
+                            integer(o, "--seed", "0"),
+                            o.containsKey("--checkpoint-dir")
+                                    ? Path.of(o.get("--checkpoint-dir")).toAbsolutePath().toString()
+                                    : null,
+                            integer(o, "--checkpoint-every", "0"),
                             sc.isLocal(),
                             -1);
             SparkTrainer.Result r = SparkTrainer.fit(sc, examples, job);
@@ -215,7 +249,9 @@ public final class SparkTrain {
             System.err.println("vtrain-spark: " + e.getMessage());
             return 1;
         } finally {
-            spark.stop();
+            if (ours) {
+                spark.stop();
+            }
         }
     }
 }

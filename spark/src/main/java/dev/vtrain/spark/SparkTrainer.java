@@ -94,6 +94,26 @@ public final class SparkTrainer {
                         });
     }
 
+    /** Builds the job's network on the driver, so a bad spec fails before any task starts. */
+    private static void checkSpec(Job job) {
+        dev.vtrain.tensor.Shape in = dev.vtrain.tensor.Shape.of(job.features());
+        dev.vtrain.nn.Layer net =
+                dev.vtrain.nn.spec.Layers.fromSpec(job.spec(), in, job.classes().size());
+        int outputs = net.outputShape(in).size();
+        if (outputs != job.classes().size()) {
+            throw new IllegalArgumentException(
+                    "The model '"
+                            + job.spec()
+                            + "' has "
+                            + outputs
+                            + " outputs but there are "
+                            + job.classes().size()
+                            + " classes; end it with linear("
+                            + job.classes().size()
+                            + ")");
+        }
+    }
+
     /**
      * Trains {@code job} on {@code examples}.
      *
@@ -102,7 +122,13 @@ public final class SparkTrainer {
      *     batch
      */
     public static Result fit(JavaSparkContext sc, JavaRDD<Example> examples, Job job) {
-        int slots = sc.defaultParallelism();
+        if (job.loopback() && !sc.isLocal()) {
+            throw new IllegalArgumentException(
+                    "loopback is for local mode only; master " + sc.master() + " is a cluster");
+        }
+        checkSpec(job);
+        int taskCpus = Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
+        int slots = sc.defaultParallelism() / Math.max(1, taskCpus);
         if (slots < job.tasks()) {
             throw new IllegalArgumentException(
                     "A barrier stage of "
@@ -113,6 +139,8 @@ public final class SparkTrainer {
                             + slots
                             + " (master "
                             + sc.master()
+                            + ", spark.task.cpus "
+                            + taskCpus
                             + "); use fewer tasks or more executor cores");
         }
         int f = job.features();
@@ -150,7 +178,8 @@ public final class SparkTrainer {
         JavaRDD<Example> sharded =
                 examples.mapToPair(e -> new Tuple2<>((int) (e.index() % tasks), e))
                         .partitionBy(new HashPartitioner(tasks))
-                        .values();
+                        .values()
+                        .cache(); // a relaunched barrier stage reads the shards again
         long t0 = System.nanoTime();
         List<TaskResult> results =
                 new ArrayList<>(
@@ -168,6 +197,7 @@ public final class SparkTrainer {
                                 .repartition(1)
                                 .collect());
         double seconds = (System.nanoTime() - t0) / 1e9;
+        sharded.unpersist(false);
         results.sort(java.util.Comparator.comparingInt(TaskResult::rank));
         byte[] bytes = results.get(0).model();
         return new Result(

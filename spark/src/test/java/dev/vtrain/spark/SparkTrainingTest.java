@@ -337,4 +337,59 @@ class SparkTrainingTest {
                                 () -> SparkTrain.parse(new String[] {"--save"}))
                         .getMessage());
     }
+
+    @Test
+    void aSpecThatDoesNotFitOrACheckpointOfAnotherJobIsRefused(@TempDir Path dir) {
+        Job base = job(2);
+        Job wrongHead =
+                new Job(
+                        "linear(32),relu,linear(7)",
+                        base.features(),
+                        CLASSES,
+                        2,
+                        64,
+                        1,
+                        1e-3f,
+                        "adam",
+                        0,
+                        null,
+                        0,
+                        true,
+                        -1);
+        IllegalArgumentException head =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> SparkTrainer.fit(sc, examples(DIGITS), wrongHead));
+        assertTrue(
+                head.getMessage().contains("has 7 outputs but there are 10 classes"),
+                head.getMessage());
+        String ck = dir.resolve("ck").toString();
+        SparkTrainer.fit(sc, examples(DIGITS), base.withCheckpoints(ck, 0, -1));
+        Job other =
+                new Job(
+                        base.spec(),
+                        base.features(),
+                        CLASSES,
+                        2,
+                        64,
+                        3,
+                        1e-2f,
+                        "adam",
+                        0,
+                        ck,
+                        0,
+                        true,
+                        -1);
+        org.apache.spark.SparkException refused =
+                assertThrows(
+                        org.apache.spark.SparkException.class,
+                        () -> SparkTrainer.fit(sc, examples(DIGITS), other));
+        assertTrue(
+                refused.getMessage().contains("was written by another job"), refused.getMessage());
+        IllegalArgumentException flag =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> SparkTrain.integer(Map.of("--tasks", "x"), "--tasks", "2"));
+        assertEquals("--tasks: expected a whole number but found 'x'", flag.getMessage());
+    }
 }
