@@ -211,52 +211,138 @@ final class GemmJob implements Parallel.Body {
                 // A C only a few slivers wide meets each A block too few times to repay packing
                 // it: full blocks of a row-major A are then read in place.
                 boolean direct = !transA && nc <= DIRECT_A_MAX_SLIVERS * PackedGemm.NR;
-                for (int ir = i0; ir < i1; ir += PackedGemm.MR) {
-                    int rows = Math.min(PackedGemm.MR, i1 - ir);
-                    boolean inPlace = direct && rows == PackedGemm.MR;
-                    long aRow = aOff + ir * rowBytes + pc * colBytes;
-                    if (!inPlace) {
+                if (direct) {
+                    runDirect(
+                            i0,
+                            i1,
+                            jc,
+                            nc,
+                            pc,
+                            kc,
+                            rowBytes,
+                            colBytes,
+                            base,
+                            tile,
+                            aBlock,
+                            cScale,
+                            biasNow,
+                            epilogueNow);
+                    continue;
+                }
+                // BLIS order: pack an MC-row block of A (kept in L2), then for each B sliver
+                // (kept in L1) sweep the block's micro-panels under it.
+                for (int ic = i0; ic < i1; ic += PackedGemm.MC) {
+                    int mc = Math.min(PackedGemm.MC, i1 - ic);
+                    long panelBytes = (long) kc * PackedGemm.MR * Float.BYTES;
+                    for (int ir = 0; ir < mc; ir += PackedGemm.MR) {
                         PackedGemm.packA(
-                                a, aOff, rowBytes, colBytes, ir, rows, pc, kc, packs, aBlock);
+                                a,
+                                aOff,
+                                rowBytes,
+                                colBytes,
+                                ic + ir,
+                                Math.min(PackedGemm.MR, mc - ir),
+                                pc,
+                                kc,
+                                packs,
+                                aBlock + (ir / PackedGemm.MR) * panelBytes);
                     }
                     for (int jr = 0; jr < nc; jr += PackedGemm.NR) {
-                        if (inPlace) {
-                            PackedGemm.kernelDirect(
-                                    a,
-                                    aRow,
-                                    rowBytes,
-                                    packs,
-                                    base + (long) jr * kc * Float.BYTES,
-                                    kc,
-                                    packs,
-                                    tile);
-                        } else {
+                        long sliver = base + (long) jr * kc * Float.BYTES;
+                        int cols = Math.min(PackedGemm.NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += PackedGemm.MR) {
                             PackedGemm.kernel(
                                     packs,
-                                    aBlock,
+                                    aBlock + (ir / PackedGemm.MR) * panelBytes,
                                     packs,
-                                    base + (long) jr * kc * Float.BYTES,
+                                    sliver,
                                     kc,
                                     packs,
                                     tile);
+                            PackedGemm.epilogue(
+                                    packs,
+                                    tile,
+                                    Math.min(PackedGemm.MR, mc - ir),
+                                    cols,
+                                    c,
+                                    cOff,
+                                    n,
+                                    ic + ir,
+                                    jc + jr,
+                                    alpha,
+                                    cScale,
+                                    biasNow,
+                                    biasOff,
+                                    epilogueNow);
                         }
-                        PackedGemm.epilogue(
-                                packs,
-                                tile,
-                                rows,
-                                Math.min(PackedGemm.NR, nc - jr),
-                                c,
-                                cOff,
-                                n,
-                                ir,
-                                jc + jr,
-                                alpha,
-                                cScale,
-                                biasNow,
-                                biasOff,
-                                epilogueNow);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * One B panel against rows [i0, i1) for a C only a few slivers wide: full MR-row blocks of a
+     * row-major A are read in place, the rest packed one micro-panel at a time.
+     */
+    private void runDirect(
+            int i0,
+            int i1,
+            int jc,
+            int nc,
+            int pc,
+            int kc,
+            long rowBytes,
+            long colBytes,
+            long base,
+            long tile,
+            long aBlock,
+            float cScale,
+            MemorySegment biasNow,
+            int epilogueNow) {
+        for (int ir = i0; ir < i1; ir += PackedGemm.MR) {
+            int rows = Math.min(PackedGemm.MR, i1 - ir);
+            boolean inPlace = rows == PackedGemm.MR;
+            long aRow = aOff + ir * rowBytes + pc * colBytes;
+            if (!inPlace) {
+                PackedGemm.packA(a, aOff, rowBytes, colBytes, ir, rows, pc, kc, packs, aBlock);
+            }
+            for (int jr = 0; jr < nc; jr += PackedGemm.NR) {
+                if (inPlace) {
+                    PackedGemm.kernelDirect(
+                            a,
+                            aRow,
+                            rowBytes,
+                            packs,
+                            base + (long) jr * kc * Float.BYTES,
+                            kc,
+                            packs,
+                            tile);
+                } else {
+                    PackedGemm.kernel(
+                            packs,
+                            aBlock,
+                            packs,
+                            base + (long) jr * kc * Float.BYTES,
+                            kc,
+                            packs,
+                            tile);
+                }
+                PackedGemm.epilogue(
+                        packs,
+                        tile,
+                        rows,
+                        Math.min(PackedGemm.NR, nc - jr),
+                        c,
+                        cOff,
+                        n,
+                        ir,
+                        jc + jr,
+                        alpha,
+                        cScale,
+                        biasNow,
+                        biasOff,
+                        epilogueNow);
             }
         }
     }

@@ -45,14 +45,21 @@ final class PackedGemm {
     /** Columns of one packed B panel: {@code KC × NC} floats stay within L2. */
     static final int NC = 512;
 
+    /**
+     * Rows of one packed A block: {@code MC / MR} micro-panels, {@code KC × MC} floats (256 KB at
+     * 16 lanes) that stay in L2 beside the B panel while the micro-kernel sweeps them under each B
+     * sliver held in L1.
+     */
+    static final int MC = 32 * MR;
+
     /** Floats of per-worker scratch: the B panel, one A block, one tile. */
-    static final long SCRATCH_FLOATS = (long) KC * NC + (long) KC * MR + (long) MR * NR;
+    static final long SCRATCH_FLOATS = (long) KC * NC + (long) KC * MC + (long) MR * NR;
 
     /** Float offset of the A block inside a worker's scratch. */
     static final long A_BLOCK_FLOATS = (long) KC * NC;
 
     /** Float offset of the tile inside a worker's scratch. */
-    static final long TILE_FLOATS = A_BLOCK_FLOATS + (long) KC * MR;
+    static final long TILE_FLOATS = A_BLOCK_FLOATS + (long) KC * MC;
 
     private PackedGemm() {}
 
