@@ -130,7 +130,9 @@ final class TrainCommand implements Callable<Integer> {
                     "Record the run with JDK Flight Recorder into this file: the JDK's default events"
                             + " and vtrain's (dev.vtrain.TrainingStep with forward, backward and"
                             + " optimizer times, Epoch, Evaluation, CheckpointWrite, ...); read it"
-                            + " with 'jfr print --events dev.vtrain.TrainingStep FILE'.")
+                            + " with 'jfr print --events dev.vtrain.TrainingStep FILE'. Steps of"
+                            + " the JIT warm-up while data loads come from thread"
+                            + " 'vtrain-warm-up'.")
     Path jfr;
 
     @Option(
