@@ -10,7 +10,7 @@ import jdk.jfr.Recording;
 /**
  * {@code --jfr FILE}: a JDK Flight Recorder recording of the whole command — the JDK's default
  * settings (about 1% overhead) plus every vtrain event ({@code dev.vtrain.*}, no threshold) —
- * written to FILE when the command ends, normally or by an exception.
+ * written to FILE (atomically) when the command ends, normally or by an exception.
  */
 final class FlightRecording implements AutoCloseable {
     private static final String[] EVENTS = {
@@ -53,11 +53,25 @@ final class FlightRecording implements AutoCloseable {
     /** Stops the recording and writes it to the file. */
     @Override
     public void close() {
+        Path tmp =
+                file.resolveSibling(
+                        "." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try (Recording r = recording) {
             r.stop();
-            r.dump(file);
+            // Written beside the target, then moved over it: never a half-written recording.
+            r.dump(tmp);
+            java.nio.file.Files.move(
+                    tmp,
+                    file,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             System.out.println("flight recording: " + file);
         } catch (IOException e) {
+            try {
+                java.nio.file.Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the failure to write is what is reported
+            }
             throw new UncheckedIOException("Cannot write --jfr " + file + ": " + e.getMessage(), e);
         }
     }

@@ -268,23 +268,12 @@ final class TextTrainRun {
         extra.put("vtrain.threads", Integer.toString(threads));
         extra.put("vtrain.validation_loss", Double.toString(last.validationLoss()));
         try {
-            ModelFile.save(
-                    c.save,
-                    m,
-                    FeatureScaling.of(FeatureScaling.Kind.NONE, new double[block], ones(block)),
-                    List.of(),
-                    extra);
+            ModelFile.save(c.save, m, FeatureScaling.none(block), List.of(), extra);
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "Cannot write --save " + c.save + ": " + e.getMessage(), e);
         }
         System.out.println("model: " + c.save);
-    }
-
-    private static double[] ones(int n) {
-        double[] d = new double[n];
-        java.util.Arrays.fill(d, 1.0);
-        return d;
     }
 
     private static void writeString(Path p, String s) {

@@ -67,6 +67,13 @@ public final class FeatureScaling {
         return new FeatureScaling(kind, shift.clone(), scale.clone());
     }
 
+    /** No scaling (identity) for {@code features} features. */
+    public static FeatureScaling none(int features) {
+        double[] scale = new double[features];
+        java.util.Arrays.fill(scale, 1);
+        return new FeatureScaling(Kind.NONE, new double[features], scale);
+    }
+
     /** Fits {@code kind} on {@code train}. */
     public static FeatureScaling fit(Kind kind, Dataset train) {
         int f = train.featureCount();

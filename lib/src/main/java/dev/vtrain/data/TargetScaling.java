@@ -21,7 +21,7 @@ public final class TargetScaling {
 
     /** No scaling (identity) for {@code width} targets. */
     public static TargetScaling none(int width) {
-        return of(FeatureScaling.Kind.NONE, new double[width], ones(width));
+        return new TargetScaling(FeatureScaling.none(width));
     }
 
     /**
@@ -96,11 +96,5 @@ public final class TargetScaling {
         for (int i = 0; i < length; i++) {
             values[offset + i] = (float) (values[offset + i] * scale[i % w] + shift[i % w]);
         }
-    }
-
-    private static double[] ones(int n) {
-        double[] d = new double[n];
-        java.util.Arrays.fill(d, 1);
-        return d;
     }
 }

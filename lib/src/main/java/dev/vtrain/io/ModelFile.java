@@ -206,13 +206,11 @@ public final class ModelFile {
         Map<String, String> meta = new LinkedHashMap<>(c.metadata());
         meta.put(SPEC_KEY, Json.writeCompact(network.spec().toJson()));
         meta.put(INPUT_SHAPE_KEY, shapeJson(input));
-        double[] ones = new double[input.size()];
-        Arrays.fill(ones, 1);
         return new Saved(
                 network,
                 input,
                 weights,
-                FeatureScaling.of(FeatureScaling.Kind.NONE, new double[input.size()], ones),
+                FeatureScaling.none(input.size()),
                 List.copyOf(classNames),
                 Map.copyOf(meta));
     }

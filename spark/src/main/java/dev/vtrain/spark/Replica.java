@@ -83,22 +83,13 @@ final class Replica implements AutoCloseable {
             ModelFile.save(
                     tmp,
                     model,
-                    dev.vtrain.data.FeatureScaling.of(
-                            dev.vtrain.data.FeatureScaling.Kind.NONE,
-                            new double[job.features()],
-                            ones(job.features())),
+                    dev.vtrain.data.FeatureScaling.none(job.features()),
                     job.classes(),
                     Map.of("vtrain.spark.tasks", Integer.toString(job.tasks())));
             return Files.readAllBytes(tmp);
         } finally {
             Files.deleteIfExists(tmp);
         }
-    }
-
-    private static double[] ones(int n) {
-        double[] d = new double[n];
-        java.util.Arrays.fill(d, 1);
-        return d;
     }
 
     @Override
