@@ -191,8 +191,12 @@ check "unknown command"                2 "Unmatched argument"   -- trian
 check "bench: unknown part"            2 "--only"               -- bench --only everything
 check "bench: negative seconds"        2 "--seconds"            -- bench --seconds -1
 check "info: threads 0"                2 "--threads 0"          -- info --threads 0
-check "unknown backend"                2 "--backend 'gpu'"      -- train --backend gpu
-check "eval: unknown backend"          2 "--backend 'tpu'"      -- eval --model good.safetensors --backend tpu
+check "unknown backend"                2 "--device 'gpu'"       -- train --backend gpu
+check "eval: unknown backend"          2 "--device 'tpu'"       -- eval --model good.safetensors --backend tpu
+check "unknown device"                 2 "(expected auto, cpu, cuda or scalar)" -- train --device npu
+if ! command -v nvidia-smi >/dev/null 2>&1; then
+  check "cuda without a GPU"           2 "--device cuda: no usable GPU: " -- train --device cuda
+fi
 
 echo "--- what used to go wrong now works"
 works "predict with the label column present"  "class,p_blue"  -- predict --model iris.safetensors --data iris.csv

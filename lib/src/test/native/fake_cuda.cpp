@@ -6,7 +6,6 @@
 // argument pointers), and synchronising kernels must use VT_BLOCK threads. Exports fake_cuda_*
 // functions for the tests: live allocations, launch counts, and a switch that hides the device.
 // Built by the tests with g++ (see FakeCuda.java); never shipped.
-#include <barrier>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -14,7 +13,6 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -25,16 +23,105 @@ thread_local dim3 blockIdx;
 dim3 blockDim;
 dim3 gridDim;
 
-static std::barrier<>* current_barrier = nullptr;
+// Synchronising kernels run each CUDA thread of a block as a fiber on the calling thread:
+// __syncthreads switches back to the scheduler, which resumes every fiber in turn, so all of a
+// block's threads reach each barrier before any passes it. A hand-written x86-64 switch (callee-
+// saved registers and the stack pointer) keeps a launch cheap; elsewhere ucontext does the same.
+constexpr int kMaxFibers = 1024;
+constexpr std::size_t kFiberStack = 64 * 1024;
+
+struct Fiber {
+    void* sp = nullptr;
+    bool done = false;
+    dim3 tid;
+};
+
+static Fiber fibers[kMaxFibers];
+static char* fiberStacks = nullptr;
+static void* schedulerSp = nullptr;
+static int currentFiber = -1;
 static const char* current_kernel = "";
+static std::function<void()> fiberBody;
+
+#if defined(__x86_64__)
+extern "C" void vt_fiber_switch(void** save, void* load);
+asm(R"(
+.text
+.globl vt_fiber_switch
+.type vt_fiber_switch, @function
+vt_fiber_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+.size vt_fiber_switch, .-vt_fiber_switch
+)");
+
+static void fiberEntry() {
+    fiberBody();
+    fibers[currentFiber].done = true;
+    vt_fiber_switch(&fibers[currentFiber].sp, schedulerSp);
+    std::abort();  // a finished fiber is never resumed
+}
+
+static void* fiberStart(int i) {
+    auto top = reinterpret_cast<std::uintptr_t>(fiberStacks + (i + 1) * kFiberStack) &
+               ~std::uintptr_t(15);
+    void** sp = reinterpret_cast<void**>(top);
+    *--sp = nullptr;                                  // fiberEntry's (absent) return address
+    *--sp = reinterpret_cast<void*>(&fiberEntry);     // where vt_fiber_switch returns to
+    for (int r = 0; r < 6; r++) *--sp = nullptr;      // rbp, rbx, r12-r15
+    return sp;
+}
+
+static void resumeFiber(int i) { vt_fiber_switch(&schedulerSp, fibers[i].sp); }
+static void yieldFiber() { vt_fiber_switch(&fibers[currentFiber].sp, schedulerSp); }
+#else
+#include <ucontext.h>
+static ucontext_t contexts[kMaxFibers];
+static ucontext_t schedulerContext;
+
+static void fiberEntry() {
+    fiberBody();
+    fibers[currentFiber].done = true;
+    swapcontext(&contexts[currentFiber], &schedulerContext);
+    std::abort();
+}
+
+static void* fiberStart(int i) {
+    getcontext(&contexts[i]);
+    contexts[i].uc_stack.ss_sp = fiberStacks + i * kFiberStack;
+    contexts[i].uc_stack.ss_size = kFiberStack;
+    contexts[i].uc_link = nullptr;
+    makecontext(&contexts[i], fiberEntry, 0);
+    return nullptr;
+}
+
+static void resumeFiber(int i) { swapcontext(&schedulerContext, &contexts[i]); }
+static void yieldFiber() { swapcontext(&contexts[currentFiber], &schedulerContext); }
+#endif
+
+static bool inSyncKernel = false;
 
 void __syncthreads() {
-    if (current_barrier == nullptr) {
+    if (!inSyncKernel) {
         std::fprintf(stderr, "fake CUDA: kernel %s calls __syncthreads but is registered without\n",
                      current_kernel);
         std::abort();
     }
-    current_barrier->arrive_and_wait();
+    yieldFiber();
+    // Resumed by the scheduler, which has set this fiber's threadIdx again.
 }
 
 #include "core.cu"
@@ -118,21 +205,31 @@ void runKernel(const Function& f, dim3 grid, dim3 block, void** params) {
         }
         return;
     }
-    std::barrier<> bar(threads);
-    current_barrier = &bar;
-    std::vector<std::thread> pool;
-    for (unsigned int t = 0; t < threads; t++) {
-        pool.emplace_back([&, t] {
-            threadIdx = dim3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
-            for (unsigned int b = 0; b < blocks; b++) {
-                blockIdx = dim3{b % grid.x, (b / grid.x) % grid.y, b / (grid.x * grid.y)};
-                f.kernel->call(params);
-                bar.arrive_and_wait();
-            }
-        });
+    if (fiberStacks == nullptr) {
+        fiberStacks = static_cast<char*>(std::malloc(kMaxFibers * kFiberStack));
     }
-    for (auto& th : pool) th.join();
-    current_barrier = nullptr;
+    inSyncKernel = true;
+    fiberBody = [&] { f.kernel->call(params); };
+    for (unsigned int b = 0; b < blocks; b++) {
+        blockIdx = dim3{b % grid.x, (b / grid.x) % grid.y, b / (grid.x * grid.y)};
+        for (unsigned int t = 0; t < threads; t++) {
+            fibers[t].tid = dim3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+            fibers[t].done = false;
+            fibers[t].sp = fiberStart(t);
+        }
+        bool running = true;
+        while (running) {
+            running = false;
+            for (unsigned int t = 0; t < threads; t++) {
+                if (fibers[t].done) continue;
+                currentFiber = t;
+                threadIdx = fibers[t].tid;
+                resumeFiber(t);
+                if (!fibers[t].done) running = true;
+            }
+        }
+    }
+    inSyncKernel = false;
 }
 
 bool isDevice(unsigned long long p, std::size_t bytes) {
@@ -256,7 +353,11 @@ CUresult cuDevicePrimaryCtxRetain(void** ctx, int d) {
 CUresult cuDevicePrimaryCtxRelease_v2(int d) {
     std::lock_guard g(lock);
     if (contextRefs == 0) return INVALID_VALUE;
-    contextRefs--;
+    // As the real driver: the last release destroys the context and frees its device memory.
+    if (--contextRefs == 0) {
+        for (auto& a : allocations) std::free(a.first);
+        allocations.clear();
+    }
     return OK;
 }
 CUresult cuCtxSetCurrent(void* ctx) {

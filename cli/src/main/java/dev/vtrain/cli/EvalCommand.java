@@ -69,9 +69,10 @@ final class EvalCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(
-            names = "--backend",
+            names = {"--device", "--backend"},
             defaultValue = "auto",
-            description = "auto, cpu or scalar (default: ${DEFAULT-VALUE}).")
+            description =
+                    "auto, cpu, cuda or scalar (default: ${DEFAULT-VALUE}; --backend is the same flag).")
     String backend;
 
     @Spec CommandSpec commandSpec;

@@ -58,9 +58,10 @@ final class GenerateCommand implements Callable<Integer> {
     long seed;
 
     @Option(
-            names = "--backend",
+            names = {"--device", "--backend"},
             defaultValue = "auto",
-            description = "auto, cpu or scalar (default: ${DEFAULT-VALUE}).")
+            description =
+                    "auto, cpu, cuda or scalar (default: ${DEFAULT-VALUE}; --backend is the same flag).")
     String backend;
 
     @Override

@@ -15,9 +15,10 @@ import picocli.CommandLine.Option;
         description = "Show JDK, SIMD width, cores and the backend chosen.")
 final class InfoCommand implements Callable<Integer> {
     @Option(
-            names = "--backend",
+            names = {"--device", "--backend"},
             defaultValue = "auto",
-            description = "Backend to describe: auto, cpu, scalar (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Backend to describe: auto, cpu, cuda or scalar (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--threads", description = "Threads (default: all available processors).")
@@ -51,6 +52,17 @@ final class InfoCommand implements Callable<Integer> {
                                             + " floats)"));
             System.out.println("Backend:  " + b.name() + " — " + b.description());
             System.out.println("Why:      " + s.reason());
+            // The CUDA start-up probe, step by step: what --device auto would use for training.
+            dev.vtrain.backend.cuda.CudaProbe.Result gpu =
+                    dev.vtrain.backend.cuda.CudaProbe.cached();
+            String label = "GPU:      ";
+            for (String line : gpu.details()) {
+                System.out.println(label + line);
+                label = "          ";
+            }
+            if (gpu.details().isEmpty()) {
+                System.out.println(label + gpu.reason());
+            }
             if (!noProbe && b.name().equals("cpu")) {
                 VectorProbe.Result r = VectorProbe.run(2_000_000_000L);
                 System.out.println("Check:    " + r.summary());

@@ -17,13 +17,16 @@ final class RunFlags {
     /**
      * Flags that may differ between a run and a command resuming it: how long it runs (a longer run
      * keeps the schedule of the one it continues), how many threads (results do not depend on it),
-     * where outputs go, and how often it checkpoints.
+     * the device (model files and checkpoints are device-independent: a run trained on the GPU
+     * resumes on the CPU and the reverse), where outputs go, and how often it checkpoints.
      */
     static final Set<String> MAY_DIFFER =
             Set.of(
                     "--epochs",
                     "--iters",
                     "--threads",
+                    "--device",
+                    "--backend",
                     "--save",
                     "--report",
                     "--plot",

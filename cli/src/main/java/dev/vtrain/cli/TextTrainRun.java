@@ -139,7 +139,7 @@ final class TextTrainRun {
                             + vocab
                             + ") logits");
         }
-        Backends.Selection selection = BackendFlag.create(c.backend, t);
+        Backends.Selection selection = BackendFlag.create(c.backend, t, net.spec());
         try (Backend b = selection.backend();
                 Model m = Model.build(net, input, batch, b, c.seed);
                 Optimizer opt = c.optimizer.build(m);

@@ -86,9 +86,10 @@ final class TrainCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(
-            names = "--backend",
+            names = {"--device", "--backend"},
             defaultValue = "auto",
-            description = "auto, cpu or scalar (default: ${DEFAULT-VALUE}).")
+            description =
+                    "auto, cpu, cuda or scalar (default: ${DEFAULT-VALUE}; --backend is the same flag).")
     String backend;
 
     @Option(
@@ -421,7 +422,12 @@ final class TrainCommand implements Callable<Integer> {
                     rows,
                     prepared.columns() == null ? "" : " '" + prepared.columns().label() + "'");
         }
-        Backends.Selection selection = BackendFlag.create(backend, t);
+        // The layers decide whether auto may use the GPU (it runs only the families it has).
+        Backends.Selection selection =
+                BackendFlag.create(
+                        backend,
+                        t,
+                        model.build(model.shape(prepared.sampleShape()), outputs).spec());
         try (Backend b = selection.backend();
                 Model m =
                         prepareModel(

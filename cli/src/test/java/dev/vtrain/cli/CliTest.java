@@ -117,6 +117,26 @@ class CliTest {
         CliRun.Result r = run("info");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("Backend:  cpu") && r.out().contains("Why:"), r.out());
+        // The CUDA start-up probe: what it found, or the step where it stopped.
+        assertTrue(r.out().contains("\nGPU:      "), r.out());
+    }
+
+    @Test
+    void deviceFlagIsCheckedAndCudaWithoutAGpuIsOneLine() {
+        CliRun.Result bad = run("train", "--device", "tpu");
+        assertEquals(2, bad.code());
+        assertEquals(
+                "vtrain: Invalid --device 'tpu' (expected auto, cpu, cuda or scalar)",
+                bad.err().strip());
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                dev.vtrain.backend.cuda.CudaProbe.cached().usable(),
+                "a usable GPU is present: --device cuda would train");
+        CliRun.Result cuda = run("train", "--device", "cuda", "--epochs", "1");
+        assertEquals(2, cuda.code(), cuda.err());
+        assertTrue(cuda.err().startsWith("vtrain: --device cuda: no usable GPU: "), cuda.err());
+        assertEquals(1, cuda.err().strip().lines().count(), cuda.err());
+        // --backend is the same flag.
+        assertEquals(2, run("info", "--backend", "tpu").code());
     }
 
     @Test

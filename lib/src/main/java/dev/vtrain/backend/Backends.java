@@ -2,16 +2,20 @@ package dev.vtrain.backend;
 
 import dev.vtrain.backend.scalar.ScalarBackend;
 import dev.vtrain.jfr.BackendSelectionEvent;
+import dev.vtrain.nn.LayerSpec;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Chooses a backend by name ({@code auto}, {@code cpu}, {@code scalar}; {@code auto} unless the
- * system property {@code vtrain.backend} says otherwise) and records why. Stateless apart from an
- * atomic once-per-JVM warning flag; any thread may call it. A backend it creates is used by one
- * thread at a time (see {@link Backend}).
+ * Chooses a backend by name ({@code auto}, {@code cpu}, {@code scalar}, {@code cuda}; {@code auto}
+ * unless the system property {@code vtrain.backend} says otherwise) and records why. {@code auto}
+ * means the best host backend ({@code cpu}, or {@code scalar} where the Vector API cannot run);
+ * with a model's {@link LayerSpec} ({@link #create(String, int, LayerSpec)}) it means the GPU when
+ * the CUDA start-up probe passes and the GPU implements every layer of the model. Stateless apart
+ * from an atomic once-per-JVM warning flag and the probe's once-per-JVM result; any thread may call
+ * it. A backend it creates is used by one thread at a time (see {@link Backend}).
  */
 public final class Backends {
     /** System property naming the backend to use when the caller asks for {@code auto}. */
@@ -35,9 +39,20 @@ public final class Backends {
      *     the Vector API module is missing
      */
     public static Selection create(String name, int threads) {
+        return create(name, threads, null);
+    }
+
+    /**
+     * As {@link #create(String, int)}, but {@code auto} picks the CUDA backend when its start-up
+     * probe passes and it implements every layer of {@code model} (null: no model, host only);
+     * otherwise the host backend, with the reason the GPU was passed over in {@link
+     * Selection#reason()}. {@code cuda} without a usable GPU is an {@link IllegalArgumentException}
+     * carrying the probe's reason.
+     */
+    public static Selection create(String name, int threads, LayerSpec model) {
         BackendSelectionEvent event = new BackendSelectionEvent();
         event.begin();
-        Selection s = choose(name, threads);
+        Selection s = choose(name, threads, model);
         if (s.reason().startsWith("scalar: ") && WARNED.compareAndSet(false, true)) {
             System.getLogger(Backends.class.getName())
                     .log(
@@ -57,7 +72,7 @@ public final class Backends {
         return s;
     }
 
-    private static Selection choose(String name, int threads) {
+    private static Selection choose(String name, int threads, LayerSpec model) {
         if (threads < 1) {
             throw new IllegalArgumentException(
                     "Invalid thread count: " + threads + " (must be ≥ 1)");
@@ -66,7 +81,7 @@ public final class Backends {
         if (requested.equals("auto")) {
             String prop = System.getProperty(PROPERTY);
             if (prop != null && !prop.isBlank() && !prop.equalsIgnoreCase("auto")) {
-                Selection s = choose(prop, threads);
+                Selection s = choose(prop, threads, model);
                 return new Selection(s.backend(), s.reason() + " (from -D" + PROPERTY + ")");
             }
         }
@@ -80,18 +95,26 @@ public final class Backends {
                 }
                 yield new Selection(CpuHolder.create(threads), "cpu requested");
             }
+            case "cuda" -> new Selection(CudaHolder.open(), "cuda requested");
             case "auto" -> {
+                String gpu = model == null ? null : CudaHolder.whyNot(model);
+                if (model != null && gpu == null) {
+                    yield new Selection(CudaHolder.open(), "cuda: passed the start-up probe");
+                }
+                String host = gpu == null ? "" : "; not the GPU: " + gpu;
                 String problem = vectorApiProblem();
                 if (problem != null) {
-                    yield new Selection(new ScalarBackend(), "scalar: " + problem);
+                    yield new Selection(new ScalarBackend(), "scalar: " + problem + host);
                 }
                 yield new Selection(
                         CpuHolder.create(threads),
-                        "cpu: Vector API present and C2 compiler active");
+                        "cpu: Vector API present and C2 compiler active" + host);
             }
             default ->
                     throw new IllegalArgumentException(
-                            "Unknown backend '" + name + "' (expected one of: auto, cpu, scalar)");
+                            "Unknown backend '"
+                                    + name
+                                    + "' (expected one of: auto, cpu, scalar, cuda)");
         };
     }
 
@@ -160,6 +183,29 @@ public final class Backends {
                     .getValue();
         } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
             return null;
+        }
+    }
+
+    /** Keeps the CUDA classes unloaded until a GPU is asked for. */
+    private static final class CudaHolder {
+        static Backend open() {
+            dev.vtrain.backend.cuda.CudaProbe.Result probe =
+                    dev.vtrain.backend.cuda.CudaProbe.cached();
+            if (!probe.usable()) {
+                throw new IllegalArgumentException(probe.reason());
+            }
+            return dev.vtrain.backend.cuda.CudaBackend.open();
+        }
+
+        /** Why auto does not use the GPU for {@code model}, or null when it does. */
+        static String whyNot(LayerSpec model) {
+            dev.vtrain.backend.cuda.CudaProbe.Result probe =
+                    dev.vtrain.backend.cuda.CudaProbe.cached();
+            if (!probe.usable()) {
+                return probe.reason();
+            }
+            String missing = dev.vtrain.backend.cuda.CudaBackend.unsupportedLayers(model);
+            return missing == null ? null : "the CUDA backend has no " + missing + " yet";
         }
     }
 

@@ -38,6 +38,7 @@ public final class CudaBackend implements Backend {
     private final CudaUpdateOps updates;
     private final long errorFlag;
     private final long reduction;
+    private final MemorySegment mailboxResult;
     private long rowScratch;
     private long rowScratchFloats;
     private boolean closed;
@@ -49,6 +50,7 @@ public final class CudaBackend implements Backend {
         this.updates = new CudaUpdateOps(this);
         this.errorFlag = context.allocateZeroed(16);
         this.reduction = context.allocateZeroed((MAX_REDUCTION_BLOCKS + 1) * 8L);
+        this.mailboxResult = context.mailbox().asSlice(16);
     }
 
     /**
@@ -62,6 +64,42 @@ public final class CudaBackend implements Backend {
             throw new IllegalStateException(probe.reason());
         }
         return new CudaBackend(CudaProbe.openContext());
+    }
+
+    /**
+     * The layer types whose ops all run on this backend (the core family and the updates); a
+     * flatten of multi-channel images needs the conv family's layout op, so such a model still
+     * fails when it is built, naming the family.
+     */
+    private static final java.util.Set<String> LAYERS =
+            java.util.Set.of(
+                    "sequential",
+                    "residual",
+                    "linear",
+                    "relu",
+                    "sigmoid",
+                    "tanh",
+                    "dropout",
+                    "flatten");
+
+    /**
+     * The layer types of {@code model} this backend cannot run yet (their op families are not on
+     * the GPU), comma-separated, or null when it runs them all. Any thread may call it.
+     */
+    public static String unsupportedLayers(dev.vtrain.nn.LayerSpec model) {
+        java.util.TreeSet<String> missing = new java.util.TreeSet<>();
+        collectUnsupported(model, missing);
+        return missing.isEmpty() ? null : String.join(", ", missing) + " layers";
+    }
+
+    private static void collectUnsupported(
+            dev.vtrain.nn.LayerSpec spec, java.util.Set<String> missing) {
+        if (!LAYERS.contains(spec.type())) {
+            missing.add(spec.type());
+        }
+        for (dev.vtrain.nn.LayerSpec child : spec.children()) {
+            collectUnsupported(child, missing);
+        }
     }
 
     /** The device address of a tensor's first element. */
@@ -186,7 +224,7 @@ public final class CudaBackend implements Backend {
         driver.copyDeviceToHost(box, errorFlag, 16, context.stream());
         if (resultBytes > 0) {
             driver.copyDeviceToHost(
-                    box.asSlice(16),
+                    mailboxResult,
                     reduction + MAX_REDUCTION_BLOCKS * 8L,
                     resultBytes,
                     context.stream());

@@ -107,7 +107,8 @@ public final class CudaProbe {
                 };
             }
         } catch (RuntimeException | LinkageError e) {
-            return failed(step + ": " + e.getMessage(), details);
+            String message = String.valueOf(e.getMessage());
+            return failed(message.startsWith(step) ? message : step + ": " + message, details);
         }
     }
 
