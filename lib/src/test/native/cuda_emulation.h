@@ -6,6 +6,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 
 struct dim3 {
@@ -31,6 +32,10 @@ inline int atomicCAS(int* address, int compare, int value) {
                                 __ATOMIC_SEQ_CST);
     return compare;
 }
+
+using std::isnan;
+using std::max;
+using std::min;
 
 inline int __float_as_int(float f) {
     int i;

@@ -126,6 +126,8 @@ void __syncthreads() {
 
 #include "core.cu"
 #include "updates.cu"
+#include "conv.cu"
+#include "norm.cu"
 
 namespace {
 
@@ -162,6 +164,20 @@ std::map<std::string, KernelEntry>& kernels() {
         {"vt_add", entry(vt_add, false)},
         {"vt_clamp", entry(vt_clamp, false)},
         {"vt_dropout_mask", entry(vt_dropout_mask, false)},
+        {"vt_im2col", entry(vt_im2col, false)},
+        {"vt_col2im", entry(vt_col2im, false)},
+        {"vt_gather_columns", entry(vt_gather_columns, false)},
+        {"vt_scatter_columns", entry(vt_scatter_columns, false)},
+        {"vt_max_pool", entry(vt_max_pool, false)},
+        {"vt_max_pool_backward", entry(vt_max_pool_backward, false)},
+        {"vt_avg_pool", entry(vt_avg_pool, false)},
+        {"vt_avg_pool_backward", entry(vt_avg_pool_backward, false)},
+        {"vt_transpose_samples", entry(vt_transpose_samples, false)},
+        {"vt_bn_train_stats", entry(vt_bn_train_stats, true)},
+        {"vt_bn_eval_stats", entry(vt_bn_eval_stats, false)},
+        {"vt_bn_apply", entry(vt_bn_apply, false)},
+        {"vt_bn_backward_sums", entry(vt_bn_backward_sums, true)},
+        {"vt_bn_backward_dx", entry(vt_bn_backward_dx, false)},
         {"vt_sgd", entry(vt_sgd, false)},
         {"vt_adam", entry(vt_adam, false)},
         {"vt_rmsprop", entry(vt_rmsprop, false)},

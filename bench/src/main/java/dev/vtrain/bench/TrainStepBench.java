@@ -45,7 +45,10 @@ public class TrainStepBench {
     @Param({"vtrain"})
     public String impl;
 
-    /** vtrain's backend (ignored for DJL). */
+    /**
+     * vtrain's backend (ignored for DJL): {@code cpu}, {@code scalar}, or {@code cuda} on a machine
+     * with a GPU ({@code -p backend=cuda -p threads=1}; the step then includes one loss read-back).
+     */
     @Param({"cpu"})
     public String backend;
 

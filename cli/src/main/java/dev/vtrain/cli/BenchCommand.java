@@ -60,6 +60,20 @@ final class BenchCommand implements Callable<Integer> {
     String only;
 
     @Option(
+            names = "--device",
+            defaultValue = "cpu",
+            description =
+                    "cpu, or cuda: time the training steps on the GPU (and 784-4096-4096-10@1024"
+                            + " too); the SGEMM comparison with OpenBLAS stays on the CPU"
+                            + " (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    /** The step sizes timed on the GPU: the CPU's, and one large enough to be cuBLAS-bound. */
+    private static final String[] GPU_STEPS = {
+        "784-128-10@32", "784-256-128-10@128", "784-1024-1024-10@256", "784-4096-4096-10@1024"
+    };
+
+    @Option(
             names = "--first-step",
             description =
                     "Only time JVM start to the end of the first training step (784-256-128-10,"
@@ -90,7 +104,22 @@ final class BenchCommand implements Callable<Integer> {
         List<Map<String, Object>> gemm = new ArrayList<>();
         List<Map<String, Object>> steps = new ArrayList<>();
         String backendName = "cpu";
-        for (int t : counts) {
+        if (!device.equals("cpu") && !device.equals("cuda")) {
+            throw new UsageException("--device: expected cpu or cuda, got '" + device + "'");
+        }
+        if (device.equals("cuda")) {
+            BackendFlag.check("cuda");
+            try (Backend backend = Backends.create("cuda", 1).backend()) {
+                System.out.println("device: " + backend.description());
+                for (String spec : GPU_STEPS) {
+                    steps.add(stepRow(backend, spec, 1));
+                }
+            }
+            counts = List.of(1);
+            only = "steps";
+            backendName = "cuda";
+        }
+        for (int t : device.equals("cuda") ? List.<Integer>of() : counts) {
             Backends.Selection sel = Backends.create("auto", t);
             try (Backend backend = sel.backend()) {
                 backendName = backend.name();

@@ -93,6 +93,14 @@ final class TrainCommand implements Callable<Integer> {
     String backend;
 
     @Option(
+            names = "--gpu-math",
+            defaultValue = "fp32",
+            description =
+                    "GEMM math on the GPU: fp32 (IEEE, as PyTorch's default) or tf32 (TF32 tensor"
+                            + " cores; faster, about 3 decimal digits) (default: ${DEFAULT-VALUE}).")
+    String gpuMath;
+
+    @Option(
             names = "--top-k",
             defaultValue = "5",
             description = "k for the top-k accuracy metric (default: ${DEFAULT-VALUE}).")
@@ -287,6 +295,12 @@ final class TrainCommand implements Callable<Integer> {
                     "Invalid --lr " + optimizer.lr + " (must be a finite value ≥ 0)");
         }
         optimizer.name();
+        if (!gpuMath.equals("fp32") && !gpuMath.equals("tf32")) {
+            throw new UsageException(
+                    "Invalid --gpu-math '" + gpuMath + "' (expected fp32 or tf32)");
+        }
+        // Read when a CUDA backend opens its context (the probe's own check runs in FP32).
+        System.setProperty(dev.vtrain.backend.cuda.CudaProbe.MATH_PROPERTY, gpuMath);
         BackendFlag.check(backend);
         if (plot != null) {
             Path name = plot.getFileName();

@@ -2,7 +2,9 @@ package dev.vtrain.backend.cuda;
 
 import dev.vtrain.backend.Activation;
 import dev.vtrain.backend.Backend;
+import dev.vtrain.backend.ConvOps;
 import dev.vtrain.backend.DropoutHash;
+import dev.vtrain.backend.NormOps;
 import dev.vtrain.backend.ShapeChecks;
 import dev.vtrain.backend.UpdateOps;
 import dev.vtrain.tensor.Storage;
@@ -13,10 +15,11 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The CUDA backend: every tensor lives in device memory, GEMM runs in cuBLAS ({@link CudaGemm}),
- * the other core ops and the optimizer updates ({@link CudaUpdateOps}) in vtrain's kernels. Work is
+ * the other core ops, the optimizer updates ({@link CudaUpdateOps}), convolution and pooling
+ * ({@link CudaConvOps}) and batch normalisation ({@link CudaNormOps}) in vtrain's kernels. Work is
  * queued on one stream and only {@link #download}, {@link #sumOfSquares} and {@link #addL1Gradient}
- * wait for it. The convolution, normalisation and sequence families are not on the GPU yet: they
- * return null, so a model that needs them fails when it is built, naming the family.
+ * wait for it. The sequence family (embeddings, layer norm, attention, recurrent cells) is not on
+ * the GPU yet: it returns null, so a model that needs it fails when it is built, naming the family.
  *
  * <p>Differences a caller may see from the CPU backends: a label that is not a class index is found
  * by the kernel and reported (as the same {@link IllegalArgumentException}) at the next call that
@@ -36,6 +39,8 @@ public final class CudaBackend implements Backend {
     private final KernelArguments args = new KernelArguments(arena);
     private final CudaGemm gemm;
     private final CudaUpdateOps updates;
+    private final CudaConvOps conv;
+    private final CudaNormOps norms;
     private final long errorFlag;
     private final long reduction;
     private final MemorySegment mailboxResult;
@@ -48,6 +53,8 @@ public final class CudaBackend implements Backend {
         this.driver = context.driver;
         this.gemm = new CudaGemm(context, arena);
         this.updates = new CudaUpdateOps(this);
+        this.conv = new CudaConvOps(this);
+        this.norms = new CudaNormOps(this);
         this.errorFlag = context.allocateZeroed(16);
         this.reduction = context.allocateZeroed((MAX_REDUCTION_BLOCKS + 1) * 8L);
         this.mailboxResult = context.mailbox().asSlice(16);
@@ -67,9 +74,8 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The layer types whose ops all run on this backend (the core family and the updates); a
-     * flatten of multi-channel images needs the conv family's layout op, so such a model still
-     * fails when it is built, naming the family.
+     * The layer types whose ops all run on this backend: the core family, the updates, convolution
+     * and pooling, and batch normalisation.
      */
     private static final java.util.Set<String> LAYERS =
             java.util.Set.of(
@@ -80,7 +86,13 @@ public final class CudaBackend implements Backend {
                     "sigmoid",
                     "tanh",
                     "dropout",
-                    "flatten");
+                    "flatten",
+                    "conv2d",
+                    "maxpool2d",
+                    "avgpool2d",
+                    "adaptiveavgpool2d",
+                    "batchnorm1d",
+                    "batchnorm2d");
 
     /**
      * The layer types of {@code model} this backend cannot run yet (their op families are not on
@@ -132,7 +144,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Device scratch of at least {@code floats} floats, grown (once per new maximum) on demand. */
-    private long rowScratch(long floats) {
+    long rowScratch(long floats) {
         if (floats > rowScratchFloats) {
             if (rowScratch != 0) {
                 context.free(rowScratch, rowScratchFloats * Float.BYTES);
@@ -470,6 +482,16 @@ public final class CudaBackend implements Backend {
     @Override
     public UpdateOps updates() {
         return updates;
+    }
+
+    @Override
+    public ConvOps conv() {
+        return conv;
+    }
+
+    @Override
+    public NormOps norms() {
+        return norms;
     }
 
     /** Waits until every queued operation has finished. */

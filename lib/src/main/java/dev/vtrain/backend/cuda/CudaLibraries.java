@@ -17,10 +17,12 @@ import java.util.List;
  *   <li>the directories of the system property {@value #PATH_PROPERTY} (separated by {@code :});
  *   <li>the plain library names, through the dynamic loader's own search ({@code LD_LIBRARY_PATH},
  *       the ldconfig cache);
- *   <li>{@code $CUDA_HOME/lib64}, {@code /usr/local/cuda/lib64}, {@code /usr/lib/x86_64-linux-gnu},
- *       {@code /usr/lib64}, {@code /usr/lib/wsl/lib};
- *   <li>the {@code nvidia/cu13/lib}, {@code nvidia/cublas/lib} folders of Python wheels under the
- *       usual {@code site-packages} and {@code dist-packages} folders.
+ *   <li>{@code $CUDA_HOME/lib64}, {@code /usr/local/nvidia/lib64}, {@code /usr/local/nvidia/lib},
+ *       {@code /usr/local/cuda/lib64}, {@code /usr/lib/x86_64-linux-gnu}, {@code /usr/lib64},
+ *       {@code /usr/lib/wsl/lib};
+ *   <li>the {@code nvidia/cu13/lib}, {@code nvidia/cublas/lib} folders of Python wheels in the
+ *       {@code site-packages} and {@code dist-packages} folders of {@code $VIRTUAL_ENV}, {@code
+ *       $CONDA_PREFIX}, {@code /usr/lib}, {@code /usr/local/lib} and {@code ~/.local/lib}.
  * </ol>
  *
  * Libraries are loaded into the global arena and stay loaded. Stateless; any thread may call it.
@@ -143,7 +145,9 @@ public final class CudaLibraries {
         if (home != null && !home.isBlank()) {
             sb.append(home).append("/lib64:");
         }
-        sb.append("/usr/local/cuda/lib64:/usr/lib/x86_64-linux-gnu:/usr/lib64:/usr/lib/wsl/lib");
+        sb.append(
+                "/usr/local/nvidia/lib64:/usr/local/nvidia/lib:/usr/local/cuda/lib64"
+                        + ":/usr/lib/x86_64-linux-gnu:/usr/lib64:/usr/lib/wsl/lib");
         return sb.toString();
     }
 
@@ -164,13 +168,21 @@ public final class CudaLibraries {
     private static List<Path> wheelDirectories() {
         List<Path> roots = new ArrayList<>();
         String home = System.getProperty("user.home", "");
-        for (String base :
+        List<String> bases = new ArrayList<>();
+        for (String env : List.of("VIRTUAL_ENV", "CONDA_PREFIX")) {
+            String v = System.getenv(env);
+            if (v != null && !v.isBlank()) {
+                bases.add(v + "/lib");
+            }
+        }
+        bases.addAll(
                 List.of(
                         "/usr/lib",
                         "/usr/local/lib",
                         "/usr/lib64",
                         "/usr/local/lib64",
-                        home + "/.local/lib")) {
+                        home + "/.local/lib"));
+        for (String base : bases) {
             Path b = Path.of(base);
             if (!Files.isDirectory(b)) {
                 continue;

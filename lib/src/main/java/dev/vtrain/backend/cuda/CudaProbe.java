@@ -94,7 +94,7 @@ public final class CudaProbe {
             details.add("cuBLAS: " + cublasLib.origin());
             step = "opening device " + ordinal();
             try (CudaBackend backend =
-                    new CudaBackend(CudaContext.open(driver, cublas, ordinal(), tf32()))) {
+                    new CudaBackend(CudaContext.open(driver, cublas, ordinal(), false))) {
                 details.add("device " + ordinal() + " of " + count + ": " + backend.description());
                 step = "checking a small SGEMM, bias and sum of squares against the CPU";
                 String check = check(backend);

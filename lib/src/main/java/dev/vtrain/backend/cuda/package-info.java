@@ -1,5 +1,5 @@
 /**
- * The CUDA backend: the CUDA driver API and cuBLAS called through the Foreign Function & Memory API
+ * The CUDA backend: the CUDA driver API and cuBLAS called through the Foreign Function &amp; Memory API
  * (no JNI, no native code in vtrain's jars), tensors resident in device memory, the element-wise,
  * loss, reduction and optimizer kernels as PTX compiled from {@code lib/src/main/cuda/*.cu}.
  * Nothing here is loaded unless CUDA is probed or selected. {@link

@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and past the reduction's block cap), on the fake driver everywhere and on a real GPU where the
  * probe finds one.
  */
+@org.junit.jupiter.api.Tag("cuda")
 class CudaAgreementTest {
     private static final double TOL = 2e-5;
 

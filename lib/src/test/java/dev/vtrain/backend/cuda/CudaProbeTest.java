@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * reason and no crash or hang; the fake device passes every step; {@code auto} never picks a GPU
  * for layers it cannot run, and {@code cuda} without a GPU is a clear error.
  */
+@org.junit.jupiter.api.Tag("cuda")
 class CudaProbeTest {
     /** Runs {@code body} with the library properties set, then restores them. */
     private static <T> T withLibraries(String driver, String cublas, Supplier<T> body) {
@@ -115,6 +116,17 @@ class CudaProbeTest {
 
     @Test
     void layersWithoutGpuOpsAreNamed() {
+        LayerSpec gpt =
+                new LayerSpec(
+                        "sequential",
+                        Map.of(),
+                        List.of(
+                                LayerSpec.of("embedding"),
+                                LayerSpec.of("layernorm"),
+                                LayerSpec.of("relu"),
+                                LayerSpec.of("gelu"),
+                                LayerSpec.of("linear")));
+        assertEquals("embedding, gelu, layernorm layers", CudaBackend.unsupportedLayers(gpt));
         LayerSpec cnn =
                 new LayerSpec(
                         "sequential",
@@ -122,10 +134,10 @@ class CudaProbeTest {
                         List.of(
                                 LayerSpec.of("conv2d"),
                                 LayerSpec.of("batchnorm2d"),
-                                LayerSpec.of("relu"),
+                                LayerSpec.of("maxpool2d"),
                                 LayerSpec.of("flatten"),
                                 LayerSpec.of("linear")));
-        assertEquals("batchnorm2d, conv2d layers", CudaBackend.unsupportedLayers(cnn));
+        assertEquals(null, CudaBackend.unsupportedLayers(cnn));
         LayerSpec mlp =
                 new LayerSpec(
                         "sequential",

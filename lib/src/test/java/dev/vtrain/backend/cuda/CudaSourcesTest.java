@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * committed PTX is what {@code tools/cuda/build-ptx.sh} makes from them (under the same nvcc
  * release).
  */
+@org.junit.jupiter.api.Tag("cuda")
 class CudaSourcesTest {
     private static final Path SOURCES = Path.of("src", "main", "cuda");
 
@@ -48,7 +49,7 @@ class CudaSourcesTest {
     void everyKernelIsAnEntryOfItsModule() throws IOException {
         TreeSet<String> launched = new TreeSet<>();
         TreeSet<String> inPtx = new TreeSet<>();
-        for (String module : List.of("core", "updates")) {
+        for (String module : List.of("core", "updates", "conv", "norm")) {
             java.util.Set<String> e = entries(committedPtx(module));
             inPtx.addAll(e);
             for (Kernel k : Kernel.values()) {
@@ -86,7 +87,7 @@ class CudaSourcesTest {
     @ValueSource(strings = {"sm_80", "sm_90"})
     void sourcesCompileForTheGpusOfTheIssue(String arch, @TempDir Path dir) throws Exception {
         assumeTrue(nvcc() != null, "nvcc is not installed here");
-        for (String module : List.of("core", "updates")) {
+        for (String module : List.of("core", "updates", "conv", "norm")) {
             run(
                     List.of(
                             "nvcc",
@@ -104,7 +105,7 @@ class CudaSourcesTest {
         String version = nvcc();
         assumeTrue(version != null, "nvcc is not installed here");
         List<String> mismatched = new ArrayList<>();
-        for (String module : List.of("core", "updates")) {
+        for (String module : List.of("core", "updates", "conv", "norm")) {
             String committed = committedPtx(module);
             String release = versionLine(committed);
             assumeTrue(

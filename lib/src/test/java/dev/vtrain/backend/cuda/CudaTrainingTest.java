@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * allocation per step, no device memory kept after models and backends close, and model files that
  * move between the GPU and the CPU.
  */
+@org.junit.jupiter.api.Tag("cuda")
 class CudaTrainingTest {
     private static final int FEATURES = 20;
     private static final int CLASSES = 3;
@@ -106,6 +107,61 @@ class CudaTrainingTest {
             }
             assertTrue(worst < 1e-4, name + ": largest weight difference after 30 steps " + worst);
         }
+    }
+
+    private static final dev.vtrain.tensor.Shape IMAGE = dev.vtrain.tensor.Shape.of(3, 8, 8);
+
+    /** Weights of a small conv net (conv, batch norm, pooling, groups) after 20 Adam steps. */
+    private static float[][] trainConvNet(Backend b) {
+        try (Model m =
+                        Model.build(
+                                dev.vtrain.nn.spec.Layers.fromSpec(
+                                        "conv2d(6,3,padding=1),batchnorm2d,relu,maxpool2d(2),"
+                                                + "conv2d(4,3,padding=1,groups=2),avgpool2d(2),"
+                                                + "flatten,dropout(0.1),linear(3)",
+                                        IMAGE),
+                                IMAGE,
+                                BATCH,
+                                b,
+                                11);
+                Optimizer opt = new Adam(m, 1e-2f);
+                Trainer t = new Trainer(m, new CrossEntropyLoss(), opt)) {
+            float[] x = Twins.values(BATCH * IMAGE.size(), 21, 1);
+            float[] y = new float[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                y[i] = (i * 2) % CLASSES;
+            }
+            b.upload(x, 0, t.input());
+            b.upload(y, 0, t.target());
+            for (int i = 0; i < 20; i++) {
+                t.step(i % 2 == 0 ? BATCH : BATCH - 3, 0.01f, true);
+            }
+            float[][] out = new float[m.parameters().size()][];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = m.read(m.parameters().get(i).name());
+            }
+            return out;
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {TestDevices.FAKE, TestDevices.GPU})
+    void convNetTrajectoryMatchesTheScalarReference(String device) {
+        float[][] expected;
+        try (ScalarBackend ref = new ScalarBackend()) {
+            expected = trainConvNet(ref);
+        }
+        float[][] actual;
+        try (CudaBackend cuda = TestDevices.open(device)) {
+            actual = trainConvNet(cuda);
+        }
+        double worst = 0;
+        for (int p = 0; p < expected.length; p++) {
+            for (int i = 0; i < expected[p].length; i++) {
+                worst = Math.max(worst, Math.abs(expected[p][i] - actual[p][i]));
+            }
+        }
+        assertTrue(worst < 2e-4, "largest conv-net weight difference after 20 steps " + worst);
     }
 
     @ParameterizedTest
