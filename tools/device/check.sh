@@ -32,8 +32,8 @@ say "vtrain info (CUDA probe)"
 vt info --no-probe
 say "CUDA tests"
 (cd "$root/lib" && timeout 240 "${java[@]}" "${props[@]}" -jar "$d/junit-platform-console-standalone.jar" \
-  execute --class-path "$d/vtrain.jar:$d/tests" --select-package dev.vtrain.backend.cuda \
-  --details=tree --disable-banner 2>&1 | tee -a "$log")
+  execute --class-path "$d/vtrain.jar:$d/tests" --scan-classpath "$d/tests" \
+  --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee -a "$log")
 cnn="conv2d(16,3,padding=1),batchnorm2d,relu,maxpool2d(2),residual(conv2d(16,3,padding=1,bias=False),batchnorm2d,relu),flatten,linear(10)"
 for dev in cuda cpu; do
   say "digits MLP on $dev"
