@@ -70,7 +70,21 @@ public final class CudaBackend implements Backend {
         if (!probe.usable()) {
             throw new IllegalStateException(probe.reason());
         }
-        return new CudaBackend(CudaProbe.openContext());
+        return over(CudaProbe.openContext());
+    }
+
+    /** A backend over {@code context}, which is closed again if the backend cannot be made. */
+    static CudaBackend over(CudaContext context) {
+        try {
+            return new CudaBackend(context);
+        } catch (RuntimeException | Error e) {
+            try {
+                context.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /**
@@ -193,8 +207,8 @@ public final class CudaBackend implements Backend {
         long at = pointer(dst);
         int n = (int) dst.size();
         int chunk = CudaContext.STAGING_BYTES / Float.BYTES;
-        for (int done = 0; done < n; done += chunk) {
-            int len = Math.min(chunk, n - done);
+        for (int done = 0, len; done < n; done += len) {
+            len = Math.min(chunk, n - done);
             MemorySegment stage = context.nextStaging();
             MemorySegment.copy(src, srcOffset + done, stage, F, 0, len);
             driver.copyHostToDevice(
@@ -213,8 +227,8 @@ public final class CudaBackend implements Backend {
         long at = pointer(src);
         int n = (int) src.size();
         int chunk = CudaContext.STAGING_BYTES / Float.BYTES;
-        for (int done = 0; done < n; done += chunk) {
-            int len = Math.min(chunk, n - done);
+        for (int done = 0, len; done < n; done += len) {
+            len = Math.min(chunk, n - done);
             MemorySegment stage = context.nextStaging();
             driver.copyDeviceToHost(
                     stage,
@@ -515,14 +529,11 @@ public final class CudaBackend implements Backend {
             return;
         }
         closed = true;
+        // The context frees the scratch, the reduction slots and the flags with everything else
+        // still allocated, each step on its own (a failed step does not keep the others).
         try {
-            if (rowScratch != 0) {
-                context.free(rowScratch, rowScratchFloats * Float.BYTES);
-            }
-            context.free(reduction, (MAX_REDUCTION_BLOCKS + 1) * 8L);
-            context.free(errorFlag, 16);
-        } finally {
             context.close();
+        } finally {
             arena.close();
         }
     }

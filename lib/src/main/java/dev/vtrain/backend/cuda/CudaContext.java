@@ -45,9 +45,14 @@ final class CudaContext implements AutoCloseable {
     private MemorySegment mailbox;
     private final long[] stagingDone = new long[2];
     private int nextStaging;
-    private Thread boundTo;
+
+    /** The context this thread last made current (the driver's current context is per thread). */
+    private static final ThreadLocal<CudaContext> CURRENT = new ThreadLocal<>();
+
+    /** Live device allocations: pointer to bytes; what is left at close is freed then. */
+    private final Map<Long, Long> live = new HashMap<>();
+
     private long liveBytes;
-    private long liveAllocations;
     private boolean closed;
 
     private CudaContext(CudaDriver driver, Cublas cublas, int ordinal, boolean tf32) {
@@ -72,7 +77,7 @@ final class CudaContext implements AutoCloseable {
         boolean done = false;
         try {
             driver.setCurrent(context);
-            boundTo = Thread.currentThread();
+            CURRENT.set(this);
             s = driver.streamCreate(CudaDriver.STREAM_NON_BLOCKING);
             h = cublas.create();
             cublas.setStream(h, s);
@@ -146,15 +151,19 @@ final class CudaContext implements AutoCloseable {
         return functions.size();
     }
 
-    /** Makes the context current on the calling thread if it is not already. */
+    /**
+     * Makes the context current on the calling thread if it is not already (another context, of
+     * this or another device, may have been made current on it since).
+     *
+     * @throws IllegalStateException once the context is closed
+     */
     void bind() {
-        Thread t = Thread.currentThread();
-        if (t != boundTo) {
-            if (closed) {
-                throw new IllegalStateException("the CUDA backend is closed");
-            }
+        if (closed) {
+            throw new IllegalStateException("the CUDA backend is closed");
+        }
+        if (CURRENT.get() != this) {
             driver.setCurrent(context);
-            boundTo = t;
+            CURRENT.set(this);
         }
     }
 
@@ -187,8 +196,8 @@ final class CudaContext implements AutoCloseable {
     long allocateZeroed(long bytes) {
         bind();
         long p = driver.memAlloc(Math.max(bytes, 4));
+        live.put(p, bytes);
         liveBytes += bytes;
-        liveAllocations++;
         if (bytes > 0) {
             driver.set32(p, 0, (bytes + 3) / 4, stream);
         }
@@ -204,8 +213,8 @@ final class CudaContext implements AutoCloseable {
         // Kernels queued on the stream may still read it.
         driver.streamSynchronize(stream);
         driver.memFree(pointer);
+        live.remove(pointer);
         liveBytes -= bytes;
-        liveAllocations--;
     }
 
     /** Bytes of device memory allocated through this context and not yet freed. */
@@ -215,7 +224,7 @@ final class CudaContext implements AutoCloseable {
 
     /** Allocations through this context not yet freed. */
     long liveAllocations() {
-        return liveAllocations;
+        return live.size();
     }
 
     void synchronize() {
@@ -257,25 +266,59 @@ final class CudaContext implements AutoCloseable {
         }
     }
 
+    /**
+     * Releases everything, each step on its own so that one failure (a sticky kernel error, say)
+     * does not keep the rest: device memory still allocated, staging buffers, events, modules, the
+     * cuBLAS handle, the stream, then the primary context. Rethrows the first failure at the end.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        bind();
-        driver.streamSynchronize(stream);
+        RuntimeException first = null;
+        try {
+            if (CURRENT.get() != this) {
+                driver.setCurrent(context);
+                CURRENT.set(this);
+            }
+            driver.streamSynchronize(stream);
+        } catch (RuntimeException e) {
+            first = e;
+        }
         closed = true;
+        for (long p : live.keySet()) {
+            first = attempt(first, () -> driver.memFree(p));
+        }
+        live.clear();
+        liveBytes = 0;
         for (int i = 0; i < 2; i++) {
-            driver.eventDestroy(stagingDone[i]);
-            driver.memFreeHost(staging[i]);
+            int k = i;
+            first = attempt(first, () -> driver.eventDestroy(stagingDone[k]));
+            first = attempt(first, () -> driver.memFreeHost(staging[k]));
         }
-        driver.memFreeHost(mailbox);
+        first = attempt(first, () -> driver.memFreeHost(mailbox));
         for (long m : modules.values()) {
-            driver.moduleUnload(m);
+            first = attempt(first, () -> driver.moduleUnload(m));
         }
-        cublas.destroy(cublasHandle);
-        driver.streamDestroy(stream);
-        driver.primaryContextRelease(device);
+        first = attempt(first, () -> cublas.destroy(cublasHandle));
+        first = attempt(first, () -> driver.streamDestroy(stream));
+        first = attempt(first, () -> driver.primaryContextRelease(device));
+        if (CURRENT.get() == this) {
+            CURRENT.remove();
+        }
         arena.close();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static RuntimeException attempt(RuntimeException first, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            return first == null ? e : first;
+        }
+        return first;
     }
 }

@@ -82,6 +82,16 @@ public final class CudaProbe {
                             + version / 1000
                             + "."
                             + (version % 1000) / 10);
+            if (version < 13000) {
+                return failed(
+                        "the driver supports CUDA "
+                                + version / 1000
+                                + "."
+                                + (version % 1000) / 10
+                                + "; vtrain's kernels are PTX from CUDA 13 and need a driver of the"
+                                + " 580 series or later",
+                        details);
+            }
             step = "counting devices";
             int count = driver.deviceCount();
             if (count == 0) {
@@ -94,7 +104,7 @@ public final class CudaProbe {
             details.add("cuBLAS: " + cublasLib.origin());
             step = "opening device " + ordinal();
             try (CudaBackend backend =
-                    new CudaBackend(CudaContext.open(driver, cublas, ordinal(), false))) {
+                    CudaBackend.over(CudaContext.open(driver, cublas, ordinal(), false))) {
                 details.add("device " + ordinal() + " of " + count + ": " + backend.description());
                 step = "checking a small SGEMM, bias and sum of squares against the CPU";
                 String check = check(backend);

@@ -4,8 +4,8 @@ import dev.vtrain.tensor.Storage;
 
 /**
  * Device memory for {@code elements} float32 values, allocated by a {@link CudaBackend} and
- * reachable only through it. Closing frees it (idempotent); once its backend is closed the memory
- * is already gone with the context, and closing only marks it. Used by the backend's thread.
+ * reachable only through it. Closing frees it (idempotent); once its backend is closed the backend
+ * has freed it already, and closing only marks it. Used by the backend's thread.
  */
 public final class CudaStorage implements Storage {
     private final CudaContext context;

@@ -245,6 +245,12 @@ class CudaTrainingTest {
         CudaBackend cuda = FakeCuda.backend();
         var s = cuda.allocate(10);
         cuda.close();
+        // Use after close is one clear exception, not a call into freed driver state.
+        dev.vtrain.tensor.Tensor t = dev.vtrain.tensor.Tensor.of(s, 0, 10);
+        IllegalStateException e =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalStateException.class, () -> cuda.fill(t, 1f));
+        assertEquals("the CUDA backend is closed", e.getMessage());
         s.close();
         assertEquals(before, FakeCuda.liveAllocations());
     }

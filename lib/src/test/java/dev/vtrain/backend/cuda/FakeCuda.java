@@ -105,7 +105,7 @@ final class FakeCuda {
 
     /** A CUDA backend on the fake device (FP32 math). */
     static CudaBackend backend() {
-        return new CudaBackend(CudaContext.open(driver(), cublas(), 0, false));
+        return CudaBackend.over(CudaContext.open(driver(), cublas(), 0, false));
     }
 
     private static long call(String name) {
