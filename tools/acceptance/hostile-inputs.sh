@@ -194,6 +194,7 @@ check "info: threads 0"                2 "--threads 0"          -- info --thread
 check "unknown backend"                2 "--device 'gpu'"       -- train --backend gpu
 check "eval: unknown backend"          2 "--device 'tpu'"       -- eval --model good.safetensors --backend tpu
 check "unknown device"                 2 "(expected auto, cpu, cuda or scalar)" -- train --device npu
+check "unknown GPU math"               2 "--gpu-math 'fp16' (expected fp32 or tf32)" -- train --gpu-math fp16
 if ! command -v nvidia-smi >/dev/null 2>&1; then
   check "cuda without a GPU"           2 "--device cuda: no usable GPU: " -- train --device cuda
 fi
