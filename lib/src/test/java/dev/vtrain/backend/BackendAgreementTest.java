@@ -52,6 +52,8 @@ class BackendAgreementTest {
                     two,
                     new CpuBackend(1, GemmStrategy.PACKED),
                     new CpuBackend(2, GemmStrategy.PACKED),
+                    new CpuBackend(1, GemmStrategy.PACKED_SMALL_TILE),
+                    new CpuBackend(2, GemmStrategy.PACKED_SMALL_TILE),
                     new CpuBackend(1, GemmStrategy.UNPACKED),
                     new CpuBackend(2, GemmStrategy.UNPACKED)
                 };
@@ -142,6 +144,8 @@ class BackendAgreementTest {
         // Packed B with A read in place (C at most four slivers wide), with edge rows packed.
         shapes.add(new int[] {200, 64, 288});
         shapes.add(new int[] {131, 97, 70});
+        // Several B panels of the packed paths, with an edge sliver and edge rows.
+        shapes.add(new int[] {7, 1100 + 5, 300});
         return shapes.stream();
     }
 

@@ -21,6 +21,15 @@ final class GemmJob implements Parallel.Body {
     /** Per-worker packing buffers, {@link PackedGemm#SCRATCH_FLOATS} floats each. */
     MemorySegment packs;
 
+    /** Per-worker B panels of {@link HeapTileGemm}, {@link HeapTileGemm#B_FLOATS} floats each. */
+    float[][] heapB;
+
+    /** Per-worker A blocks of {@link HeapTileGemm}, {@link HeapTileGemm#A_FLOATS} floats each. */
+    float[][] heapA;
+
+    /** Per-worker tiles of {@link HeapTileGemm}, {@link HeapTileGemm#TILE_FLOATS} floats each. */
+    float[][] heapTile;
+
     private MemorySegment a;
     private MemorySegment b;
     private MemorySegment c;
@@ -40,6 +49,7 @@ final class GemmJob implements Parallel.Body {
     private int colChunk;
     private int colTasks;
     private boolean packed;
+    private boolean heapTiles;
     private MemorySegment bias;
     private long biasOff;
     private int epilogue;
@@ -80,6 +90,9 @@ final class GemmJob implements Parallel.Body {
         this.bias = null;
         this.epilogue = Epilogue.NONE;
         this.packed = GemmPlan.packed(strategy, m, n, k);
+        this.heapTiles =
+                strategy == GemmStrategy.PACKED_SMALL_TILE
+                        || (packed && strategy == GemmStrategy.AUTO && HeapTileGemm.PREFERRED);
         long flops = 2L * m * n * k;
         if (threads == 1 || flops < MIN_PARALLEL_FLOPS) {
             rowChunk = m;
@@ -91,7 +104,9 @@ final class GemmJob implements Parallel.Body {
             // One task per thread: every extra task packs the shared operand once more. Two per
             // thread made the 2-thread 784-256-128-10 step 16 % slower (631 against 528 µs) and,
             // run by the caller alone on a shared core, 28 % slower than the 1-thread plan.
-            return splitPacked(threads);
+            return heapTiles
+                    ? splitPacked(threads, HeapTileGemm.MR, HeapTileGemm.NR)
+                    : splitPacked(threads, PackedGemm.MR, PackedGemm.NR);
         }
         int target = threads * 4;
         int rowUnit = VectorGemm.MR;
@@ -109,17 +124,17 @@ final class GemmJob implements Parallel.Body {
      * the whole of the operand along the other dimension for itself, so the split runs along n
      * (each task re-packs A, m × k) when m ≤ n, and along m (each re-packs B, k × n) otherwise.
      */
-    private int splitPacked(int target) {
+    private int splitPacked(int target, int mr, int nr) {
         int rowTasks;
         if (m <= n) {
-            colTasks = Math.min(target, ceilDiv(n, PackedGemm.NR));
-            rowTasks = Math.max(1, Math.min(target / colTasks, ceilDiv(m, PackedGemm.MR)));
+            colTasks = Math.min(target, ceilDiv(n, nr));
+            rowTasks = Math.max(1, Math.min(target / colTasks, ceilDiv(m, mr)));
         } else {
-            rowTasks = Math.min(target, ceilDiv(m, PackedGemm.MR));
-            colTasks = Math.max(1, Math.min(target / rowTasks, ceilDiv(n, PackedGemm.NR)));
+            rowTasks = Math.min(target, ceilDiv(m, mr));
+            colTasks = Math.max(1, Math.min(target / rowTasks, ceilDiv(n, nr)));
         }
-        rowChunk = roundUp(ceilDiv(m, rowTasks), PackedGemm.MR);
-        colChunk = roundUp(ceilDiv(n, colTasks), PackedGemm.NR);
+        rowChunk = roundUp(ceilDiv(m, rowTasks), mr);
+        colChunk = roundUp(ceilDiv(n, colTasks), nr);
         colTasks = ceilDiv(n, colChunk);
         return ceilDiv(m, rowChunk) * colTasks;
     }
@@ -138,7 +153,9 @@ final class GemmJob implements Parallel.Body {
         int j0 = task % colTasks * colChunk;
         int i1 = Math.min(m, i0 + rowChunk);
         int j1 = Math.min(n, j0 + colChunk);
-        if (packed) {
+        if (heapTiles) {
+            runHeapTiles(i0, i1, j0, j1, worker);
+        } else if (packed) {
             runPacked(i0, i1, j0, j1, worker);
         } else if (!transB) {
             int ars = transA ? 1 : lda;
@@ -263,6 +280,66 @@ final class GemmJob implements Parallel.Body {
                                     packs,
                                     tile,
                                     Math.min(PackedGemm.MR, mc - ir),
+                                    cols,
+                                    c,
+                                    cOff,
+                                    n,
+                                    ic + ir,
+                                    jc + jr,
+                                    alpha,
+                                    cScale,
+                                    biasNow,
+                                    biasOff,
+                                    epilogueNow);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #runPacked} with {@link HeapTileGemm}'s kernel and this worker's heap arrays. */
+    private void runHeapTiles(int i0, int i1, int j0, int j1, int worker) {
+        float[] bp = heapB[worker];
+        float[] ap = heapA[worker];
+        float[] tile = heapTile[worker];
+        int mr = HeapTileGemm.MR;
+        int nr = HeapTileGemm.NR;
+        long rowBytes = (long) (transA ? 1 : lda) * Float.BYTES;
+        long colBytes = (long) (transA ? lda : 1) * Float.BYTES;
+        int blocks = (k + HeapTileGemm.KC - 1) / HeapTileGemm.KC;
+        int kcStep = (k + blocks - 1) / blocks;
+        for (int jc = j0; jc < j1; jc += HeapTileGemm.NC) {
+            int nc = Math.min(HeapTileGemm.NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += kcStep) {
+                int kc = Math.min(kcStep, k - pc);
+                HeapTileGemm.packB(b, bOff, ldb, transB, pc, kc, jc, nc, bp);
+                float cScale = pc == 0 ? beta : 1f;
+                boolean last = pc + kc == k;
+                MemorySegment biasNow = last ? bias : null;
+                int epilogueNow = last ? epilogue : Epilogue.NONE;
+                for (int ic = i0; ic < i1; ic += HeapTileGemm.MC) {
+                    int mc = Math.min(HeapTileGemm.MC, i1 - ic);
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        HeapTileGemm.packA(
+                                a,
+                                aOff,
+                                rowBytes,
+                                colBytes,
+                                ic + ir,
+                                Math.min(mr, mc - ir),
+                                pc,
+                                kc,
+                                ap,
+                                ir * kc);
+                    }
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        int cols = Math.min(nr, nc - jr);
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            HeapTileGemm.kernel(ap, ir * kc, bp, jr * kc, kc, tile);
+                            HeapTileGemm.epilogue(
+                                    tile,
+                                    Math.min(mr, mc - ir),
                                     cols,
                                     c,
                                     cOff,

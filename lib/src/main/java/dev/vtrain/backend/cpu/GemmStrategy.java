@@ -9,6 +9,11 @@ public enum GemmStrategy {
     AUTO,
     /** Always the packed, cache-blocked kernel (B packed into slivers, register-blocked tiles). */
     PACKED,
+    /**
+     * Always the packed kernel with a 4-row register tile and heap-array blocks, sized for 16
+     * vector registers; {@link #AUTO} prefers it where vectors have 8 lanes (AVX2).
+     */
+    PACKED_SMALL_TILE,
     /** Always the unpacked register-tile kernels that read both operands in place. */
     UNPACKED
 }
