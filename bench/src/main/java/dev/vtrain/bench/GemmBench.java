@@ -55,7 +55,7 @@ public class GemmBench {
     @Param({"1", "2"})
     public int threads;
 
-    /** vtrain's GEMM strategy: {@code AUTO}, {@code PACKED} or {@code UNPACKED}. */
+    /** vtrain's GEMM strategy: a {@link GemmStrategy} name ({@code AUTO}, {@code PACKED}, ...). */
     @Param({"AUTO"})
     public String gemm;
 
