@@ -333,9 +333,13 @@ final class GemmJob implements Parallel.Body {
                                 ap,
                                 ir * kc);
                     }
-                    for (int jr = 0; jr < nc; jr += nr) {
-                        int cols = Math.min(nr, nc - jr);
-                        for (int ir = 0; ir < mc; ir += mr) {
+                    // Each A micro-panel (L1) under every B sliver of the panel (L2), so
+                    // consecutive tiles of C lie side by side in the same rows. The BLIS order
+                    // (sliver outer) put consecutive tiles in rows 4 KB apart at n = 1024 and
+                    // measured 5-13 % slower on Zen 3 (1 thread, both orders in one JVM).
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        for (int jr = 0; jr < nc; jr += nr) {
+                            int cols = Math.min(nr, nc - jr);
                             HeapTileGemm.kernel(ap, ir * kc, bp, jr * kc, kc, tile);
                             HeapTileGemm.epilogue(
                                     tile,
