@@ -7,6 +7,7 @@ import dev.vtrain.io.Json;
 import dev.vtrain.peer.GemmProblem;
 import dev.vtrain.peer.OpenBlas;
 import dev.vtrain.train.SyntheticStep;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,7 +51,8 @@ final class BenchCommand implements Callable<Integer> {
             names = "--seconds",
             defaultValue = "0.4",
             description =
-                    "Timed seconds per figure, after as long a warm-up (default: ${DEFAULT-VALUE}).")
+                    "Timed seconds per figure, after at least as long a warm-up and until the JIT is idle"
+                            + " (default: ${DEFAULT-VALUE}).")
     double seconds;
 
     @Option(names = "--json", description = "Print the results as JSON instead of tables.")
@@ -263,11 +265,25 @@ final class BenchCommand implements Callable<Integer> {
     /** Two consecutive window medians within this fraction of each other: stable. */
     private static final double STABLE_WITHIN = 0.05;
 
+    /** Warm-up budgets, beyond the first, spent waiting for the JIT to go quiet. */
+    private static final int MAX_EXTRA_WARMUPS = 10;
+
+    /** Milliseconds the JIT has spent compiling in this JVM, or -1 where that is not measured. */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported()
+                ? jit.getTotalCompilationTime()
+                : -1;
+    }
+
     /**
-     * Warms up for {@link #seconds}, then times windows of 10 rounds (each about a tenth of {@link
-     * #seconds}) until two consecutive windows' medians agree within 5% — the JIT has finished and
-     * the figure is steady — or {@value #MAX_WINDOWS} windows have run; returns the last window's
-     * median nanoseconds per call and records whether it was stable.
+     * Warms up for {@link #seconds} and then for as long as the JIT keeps compiling (a tenth of
+     * {@link #seconds} at a time, at most {@value #MAX_EXTRA_WARMUPS} more times {@link #seconds}):
+     * a kernel still queued for C2 runs its boxed fallback, many times slower. Then times windows
+     * of 10 rounds (each about a tenth of {@link #seconds}) until two consecutive windows' medians
+     * agree within 5% with the JIT idle during the second — the figure is steady — or {@value
+     * #MAX_WINDOWS} windows have run; returns the last window's median nanoseconds per call and
+     * records whether it was stable.
      */
     private double timed(Work work) throws Throwable {
         long budget = (long) (seconds * 1e9);
@@ -278,10 +294,24 @@ final class BenchCommand implements Callable<Integer> {
             calls++;
         }
         double perCall = (System.nanoTime() - start) / (double) calls;
+        long quietBy = System.nanoTime() + MAX_EXTRA_WARMUPS * budget;
+        long compiled = jitMillis();
+        while (compiled >= 0 && System.nanoTime() < quietBy) {
+            long sliceStart = System.nanoTime();
+            while (System.nanoTime() - sliceStart < budget / 10) {
+                work.run();
+            }
+            long now = jitMillis();
+            if (now == compiled) {
+                break;
+            }
+            compiled = now;
+        }
         int perRound = (int) Math.max(1, budget / 10.0 / perCall);
         double previous = Double.NaN;
         double median = Double.NaN;
         for (int w = 0; w < MAX_WINDOWS; w++) {
+            long jitBefore = jitMillis();
             double[] rounds = new double[10];
             for (int r = 0; r < rounds.length; r++) {
                 long t0 = System.nanoTime();
@@ -292,7 +322,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             java.util.Arrays.sort(rounds);
             median = (rounds[4] + rounds[5]) / 2;
-            if (Math.abs(median - previous) <= STABLE_WITHIN * Math.min(median, previous)) {
+            boolean jitIdle = jitMillis() == jitBefore;
+            if (jitIdle
+                    && Math.abs(median - previous) <= STABLE_WITHIN * Math.min(median, previous)) {
                 lastStable = true;
                 return median;
             }
