@@ -97,7 +97,7 @@ public final class CpuBackend implements Backend {
         gemmJob.packs = packStorage.segment();
         gemmJob.heapB = new float[threads][HeapTileGemm.B_FLOATS];
         gemmJob.heapA = new float[threads][HeapTileGemm.A_FLOATS];
-        gemmJob.heapTile = new float[threads][HeapTileGemm.TILE_FLOATS];
+        gemmJob.heapTile = new float[threads][GemmJob.TILE_FLOATS];
         gemmJob.strategy = java.util.Objects.requireNonNull(gemm, "gemm");
         updateJob.scratch = scratch;
     }

@@ -9,6 +9,9 @@ import java.lang.foreign.MemorySegment;
 final class GemmJob implements Parallel.Body {
     private static final long MIN_PARALLEL_FLOPS = 1L << 20;
 
+    /** Floats of one worker's register tile. */
+    static final int TILE_FLOATS = Math.max(PackedGemm.TILE_FLOATS, HeapTileGemm.TILE_FLOATS);
+
     /** Per-worker scratch for lane reductions. */
     MemorySegment scratch;
 
@@ -27,7 +30,10 @@ final class GemmJob implements Parallel.Body {
     /** Per-worker A blocks of {@link HeapTileGemm}, {@link HeapTileGemm#A_FLOATS} floats each. */
     float[][] heapA;
 
-    /** Per-worker tiles of {@link HeapTileGemm}, {@link HeapTileGemm#TILE_FLOATS} floats each. */
+    /**
+     * Per-worker register tiles of both packed kernels, {@link #TILE_FLOATS} floats each (the
+     * larger of {@link PackedGemm#TILE_FLOATS} and {@link HeapTileGemm#TILE_FLOATS}).
+     */
     float[][] heapTile;
 
     private MemorySegment a;
@@ -210,7 +216,7 @@ final class GemmJob implements Parallel.Body {
     /** The packed path over C rows [i0, i1) and columns [j0, j1), with this worker's buffers. */
     private void runPacked(int i0, int i1, int j0, int j1, int worker) {
         long base = worker * PackedGemm.SCRATCH_FLOATS * Float.BYTES;
-        long tile = base + PackedGemm.TILE_FLOATS * Float.BYTES;
+        float[] tile = heapTile[worker];
         long aBlock = base + PackedGemm.A_BLOCK_FLOATS * Float.BYTES;
         long rowBytes = (long) (transA ? 1 : lda) * Float.BYTES;
         long colBytes = (long) (transA ? lda : 1) * Float.BYTES;
@@ -274,10 +280,8 @@ final class GemmJob implements Parallel.Body {
                                     packs,
                                     sliver,
                                     kc,
-                                    packs,
                                     tile);
                             PackedGemm.epilogue(
-                                    packs,
                                     tile,
                                     Math.min(PackedGemm.MR, mc - ir),
                                     cols,
@@ -341,7 +345,7 @@ final class GemmJob implements Parallel.Body {
                         for (int jr = 0; jr < nc; jr += nr) {
                             int cols = Math.min(nr, nc - jr);
                             HeapTileGemm.kernel(ap, ir * kc, bp, jr * kc, kc, tile);
-                            HeapTileGemm.epilogue(
+                            PackedGemm.epilogue(
                                     tile,
                                     Math.min(mr, mc - ir),
                                     cols,
@@ -376,7 +380,7 @@ final class GemmJob implements Parallel.Body {
             long rowBytes,
             long colBytes,
             long base,
-            long tile,
+            float[] tile,
             long aBlock,
             float cScale,
             MemorySegment biasNow,
@@ -397,20 +401,12 @@ final class GemmJob implements Parallel.Body {
                             packs,
                             base + (long) jr * kc * Float.BYTES,
                             kc,
-                            packs,
                             tile);
                 } else {
                     PackedGemm.kernel(
-                            packs,
-                            aBlock,
-                            packs,
-                            base + (long) jr * kc * Float.BYTES,
-                            kc,
-                            packs,
-                            tile);
+                            packs, aBlock, packs, base + (long) jr * kc * Float.BYTES, kc, tile);
                 }
                 PackedGemm.epilogue(
-                        packs,
                         tile,
                         rows,
                         Math.min(PackedGemm.NR, nc - jr),

@@ -64,7 +64,7 @@ final class HeapTileGemm {
     /** Floats of a worker's A block. */
     static final int A_FLOATS = KC * MC;
 
-    /** Floats of a worker's tile. */
+    /** Floats of a register tile. */
     static final int TILE_FLOATS = MR * NR;
 
     private HeapTileGemm() {}
@@ -155,7 +155,8 @@ final class HeapTileGemm {
 
     /**
      * The micro-kernel: tile = Σ_p A-block[:, p] ⊗ B-sliver[p, :] over {@code kc} steps, both
-     * packed, written (overwritten) row-major to {@code tile}.
+     * packed, written (overwritten) row-major to {@code tile}, which {@link PackedGemm#epilogue}
+     * then combines with C.
      */
     static void kernel(float[] ap, int aIdx, float[] bp, int bIdx, int kc, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
@@ -188,78 +189,5 @@ final class HeapTileGemm {
         c21.intoArray(tile, 5 * L);
         c30.intoArray(tile, 6 * L);
         c31.intoArray(tile, 7 * L);
-    }
-
-    /**
-     * Combines a finished tile with C[i.., j..] for {@code rows × cols} valid elements, with the
-     * element-wise arithmetic of {@link PackedGemm#epilogue}: C = alpha · tile + cScale · C, where
-     * {@code cScale} is 0 (C not read), beta, or 1 for later depth blocks; then the bias row vector
-     * (if any, element j at {@code bias + biasOff + 4j}) and the activation.
-     */
-    static void epilogue(
-            float[] tile,
-            int rows,
-            int cols,
-            MemorySegment c,
-            long cOff,
-            int ldc,
-            int i,
-            int j,
-            float alpha,
-            float cScale,
-            MemorySegment bias,
-            long biasOff,
-            int activation) {
-        long rowBytes = (long) ldc * Float.BYTES;
-        long cp = cOff + ((long) i * ldc + j) * Float.BYTES;
-        long vb = (long) L * Float.BYTES;
-        if (cols == NR) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            FloatVector vs = FloatVector.broadcast(S, cScale);
-            for (int r = 0; r < rows; r++) {
-                long cr = cp + r * rowBytes;
-                FloatVector v0 = FloatVector.fromArray(S, tile, r * NR).mul(va);
-                FloatVector v1 = FloatVector.fromArray(S, tile, r * NR + L).mul(va);
-                if (cScale != 0f) {
-                    v0 = FloatVector.fromMemorySegment(S, c, cr, O).fma(vs, v0);
-                    v1 = FloatVector.fromMemorySegment(S, c, cr + vb, O).fma(vs, v1);
-                }
-                if (bias != null) {
-                    long bp = biasOff + (long) j * Float.BYTES;
-                    v0 = v0.add(FloatVector.fromMemorySegment(S, bias, bp, O));
-                    v1 = v1.add(FloatVector.fromMemorySegment(S, bias, bp + vb, O));
-                }
-                if (activation == Epilogue.RELU) {
-                    v0 = v0.max(0f);
-                    v1 = v1.max(0f);
-                }
-                v0.intoMemorySegment(c, cr, O);
-                v1.intoMemorySegment(c, cr + vb, O);
-            }
-        } else {
-            for (int r = 0; r < rows; r++) {
-                long cr = cp + r * rowBytes;
-                for (int q = 0; q < cols; q++) {
-                    long e = cr + (long) q * Float.BYTES;
-                    float v = alpha * tile[r * NR + q];
-                    if (cScale != 0f) {
-                        v = Math.fma(cScale, c.get(F, e), v);
-                    }
-                    if (bias != null) {
-                        v += bias.get(F, biasOff + (long) (j + q) * Float.BYTES);
-                    }
-                    if (activation == Epilogue.RELU) {
-                        v = Math.max(v, 0f);
-                    }
-                    c.set(F, e, v);
-                }
-            }
-        }
-        if (activation == Epilogue.SIGMOID || activation == Epilogue.TANH) {
-            int f = activation == Epilogue.SIGMOID ? VectorMath.SIGMOID : VectorMath.TANH;
-            for (int r = 0; r < rows; r++) {
-                VectorMath.apply(f, c, cp + r * rowBytes, c, cp + r * rowBytes, cols, 0f);
-            }
-        }
     }
 }

@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * epilogue, which writes only the valid part of a tile.
  *
  * <p>The micro-kernel holds an {@code MR × NR} tile ({@code NR} = two vectors) in distinct local
- * variables and writes it to a per-worker tile buffer; {@code MR} is 8 where vectors have 16 lanes
+ * variables and writes it to a per-worker tile array; {@code MR} is 8 where vectors have 16 lanes
  * or more (AVX-512: 16 accumulators of 32 registers) and 6 otherwise (12 accumulators, fits the 16
  * registers of AVX2). A 12-row tile measured 12 % faster at n = 1024 on AVX-512, but C1 (which
  * inlines the Vector API's Java fallback) sometimes fails to compile a method that large at tier 3
@@ -52,14 +52,14 @@ final class PackedGemm {
      */
     static final int MC = 32 * MR;
 
-    /** Floats of per-worker scratch: the B panel, one A block, one tile. */
-    static final long SCRATCH_FLOATS = (long) KC * NC + (long) KC * MC + (long) MR * NR;
+    /** Floats of per-worker scratch: the B panel and one A block. */
+    static final long SCRATCH_FLOATS = (long) KC * NC + (long) KC * MC;
+
+    /** Floats of a register tile. */
+    static final int TILE_FLOATS = MR * NR;
 
     /** Float offset of the A block inside a worker's scratch. */
     static final long A_BLOCK_FLOATS = (long) KC * NC;
-
-    /** Float offset of the tile inside a worker's scratch. */
-    static final long TILE_FLOATS = A_BLOCK_FLOATS + (long) KC * MC;
 
     private PackedGemm() {}
 
@@ -139,20 +139,14 @@ final class PackedGemm {
 
     /**
      * The micro-kernel: tile = Σ_p A-block[:, p] ⊗ B-sliver[p, :] over {@code kc} steps, both
-     * packed, written (overwritten) to the {@code MR × NR} row-major tile at {@code tile + tOff}.
+     * packed, written (overwritten) to the {@code MR × NR} row-major {@code tile}.
      */
     static void kernel(
-            MemorySegment ap,
-            long aOff,
-            MemorySegment bp,
-            long bOff,
-            int kc,
-            MemorySegment tile,
-            long tOff) {
+            MemorySegment ap, long aOff, MemorySegment bp, long bOff, int kc, float[] tile) {
         if (MR == 8) {
-            kernel8(ap, aOff, bp, bOff, kc, tile, tOff);
+            kernel8(ap, aOff, bp, bOff, kc, tile);
         } else {
-            kernel6(ap, aOff, bp, bOff, kc, tile, tOff);
+            kernel6(ap, aOff, bp, bOff, kc, tile);
         }
     }
 
@@ -171,12 +165,11 @@ final class PackedGemm {
             MemorySegment bp,
             long bOff,
             int kc,
-            MemorySegment tile,
-            long tOff) {
+            float[] tile) {
         if (MR == 8) {
-            kernel8Direct(a, aOff, rowBytes, bp, bOff, kc, tile, tOff);
+            kernel8Direct(a, aOff, rowBytes, bp, bOff, kc, tile);
         } else {
-            kernel6Direct(a, aOff, rowBytes, bp, bOff, kc, tile, tOff);
+            kernel6Direct(a, aOff, rowBytes, bp, bOff, kc, tile);
         }
     }
 
@@ -216,13 +209,7 @@ final class PackedGemm {
     }
 
     private static void kernel8(
-            MemorySegment ap,
-            long aOff,
-            MemorySegment bp,
-            long bOff,
-            int kc,
-            MemorySegment tile,
-            long tOff) {
+            MemorySegment ap, long aOff, MemorySegment bp, long bOff, int kc, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
         FloatVector c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00;
@@ -263,32 +250,26 @@ final class PackedGemm {
             a += 32;
             b += 2 * VB;
         }
-        c00.intoMemorySegment(tile, tOff, O);
-        c01.intoMemorySegment(tile, tOff + VB, O);
-        c10.intoMemorySegment(tile, tOff + 2 * VB, O);
-        c11.intoMemorySegment(tile, tOff + 3 * VB, O);
-        c20.intoMemorySegment(tile, tOff + 4 * VB, O);
-        c21.intoMemorySegment(tile, tOff + 5 * VB, O);
-        c30.intoMemorySegment(tile, tOff + 6 * VB, O);
-        c31.intoMemorySegment(tile, tOff + 7 * VB, O);
-        c40.intoMemorySegment(tile, tOff + 8 * VB, O);
-        c41.intoMemorySegment(tile, tOff + 9 * VB, O);
-        c50.intoMemorySegment(tile, tOff + 10 * VB, O);
-        c51.intoMemorySegment(tile, tOff + 11 * VB, O);
-        c60.intoMemorySegment(tile, tOff + 12 * VB, O);
-        c61.intoMemorySegment(tile, tOff + 13 * VB, O);
-        c70.intoMemorySegment(tile, tOff + 14 * VB, O);
-        c71.intoMemorySegment(tile, tOff + 15 * VB, O);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
+        c60.intoArray(tile, 12 * L);
+        c61.intoArray(tile, 13 * L);
+        c70.intoArray(tile, 14 * L);
+        c71.intoArray(tile, 15 * L);
     }
 
     private static void kernel6(
-            MemorySegment ap,
-            long aOff,
-            MemorySegment bp,
-            long bOff,
-            int kc,
-            MemorySegment tile,
-            long tOff) {
+            MemorySegment ap, long aOff, MemorySegment bp, long bOff, int kc, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
         FloatVector c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00;
@@ -321,29 +302,29 @@ final class PackedGemm {
             a += 24;
             b += 2 * VB;
         }
-        c00.intoMemorySegment(tile, tOff, O);
-        c01.intoMemorySegment(tile, tOff + VB, O);
-        c10.intoMemorySegment(tile, tOff + 2 * VB, O);
-        c11.intoMemorySegment(tile, tOff + 3 * VB, O);
-        c20.intoMemorySegment(tile, tOff + 4 * VB, O);
-        c21.intoMemorySegment(tile, tOff + 5 * VB, O);
-        c30.intoMemorySegment(tile, tOff + 6 * VB, O);
-        c31.intoMemorySegment(tile, tOff + 7 * VB, O);
-        c40.intoMemorySegment(tile, tOff + 8 * VB, O);
-        c41.intoMemorySegment(tile, tOff + 9 * VB, O);
-        c50.intoMemorySegment(tile, tOff + 10 * VB, O);
-        c51.intoMemorySegment(tile, tOff + 11 * VB, O);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
     }
 
     /**
-     * Combines a finished tile with C[i.., j..] for {@code rows × cols} valid elements: C = alpha ·
-     * tile + cScale · C, where {@code cScale} is 0 (C not read), beta, or 1 for later depth blocks.
-     * When {@code last}, the bias row vector (if any, element j at {@code bias + biasOff + 4j}) is
-     * added and the activation applied.
+     * Combines a finished tile (row-major, rows {@link #NR} floats apart; {@link HeapTileGemm}'s
+     * too) with C[i.., j..] for {@code rows × cols} valid elements: C = alpha · tile + cScale · C,
+     * where {@code cScale} is 0 (C not read), beta, or 1 for later depth blocks. When {@code last},
+     * the caller passes the bias row vector (if any, element j at {@code bias + biasOff + 4j}) and
+     * the activation; otherwise null and {@link Epilogue#NONE}.
      */
     static void epilogue(
-            MemorySegment tile,
-            long tOff,
+            float[] tile,
             int rows,
             int cols,
             MemorySegment c,
@@ -358,41 +339,37 @@ final class PackedGemm {
             int activation) {
         long rowBytes = (long) ldc * Float.BYTES;
         long cp = cOff + ((long) i * ldc + j) * Float.BYTES;
-        long tileRow = (long) NR * Float.BYTES;
+        long vb = (long) L * Float.BYTES;
         if (cols == NR) {
             FloatVector va = FloatVector.broadcast(S, alpha);
             FloatVector vs = FloatVector.broadcast(S, cScale);
             for (int r = 0; r < rows; r++) {
-                long t = tOff + r * tileRow;
                 long cr = cp + r * rowBytes;
-                FloatVector v0 = FloatVector.fromMemorySegment(S, tile, t, O).mul(va);
-                FloatVector v1 = FloatVector.fromMemorySegment(S, tile, t + VB, O).mul(va);
+                FloatVector v0 = FloatVector.fromArray(S, tile, r * NR).mul(va);
+                FloatVector v1 = FloatVector.fromArray(S, tile, r * NR + L).mul(va);
                 if (cScale != 0f) {
                     v0 = FloatVector.fromMemorySegment(S, c, cr, O).fma(vs, v0);
-                    v1 = FloatVector.fromMemorySegment(S, c, cr + VB, O).fma(vs, v1);
+                    v1 = FloatVector.fromMemorySegment(S, c, cr + vb, O).fma(vs, v1);
                 }
                 if (bias != null) {
                     long bp = biasOff + (long) j * Float.BYTES;
                     v0 = v0.add(FloatVector.fromMemorySegment(S, bias, bp, O));
-                    v1 = v1.add(FloatVector.fromMemorySegment(S, bias, bp + VB, O));
+                    v1 = v1.add(FloatVector.fromMemorySegment(S, bias, bp + vb, O));
                 }
                 if (activation == Epilogue.RELU) {
                     v0 = v0.max(0f);
                     v1 = v1.max(0f);
                 }
                 v0.intoMemorySegment(c, cr, O);
-                v1.intoMemorySegment(c, cr + VB, O);
+                v1.intoMemorySegment(c, cr + vb, O);
             }
         } else {
             for (int r = 0; r < rows; r++) {
-                long t = tOff + r * tileRow;
                 long cr = cp + r * rowBytes;
                 for (int q = 0; q < cols; q++) {
                     long e = cr + (long) q * Float.BYTES;
-                    float v = alpha * tile.get(F, t + (long) q * Float.BYTES);
+                    float v = alpha * tile[r * NR + q];
                     if (cScale != 0f) {
-                        // Fused, as the vector columns are, so a column's rounding does not depend
-                        // on whether it falls in a full or a partial tile.
                         v = Math.fma(cScale, c.get(F, e), v);
                     }
                     if (bias != null) {
@@ -420,8 +397,7 @@ final class PackedGemm {
             MemorySegment bp,
             long bOff,
             int kc,
-            MemorySegment tile,
-            long tOff) {
+            float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
         FloatVector c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00;
@@ -469,22 +445,22 @@ final class PackedGemm {
             a += Float.BYTES;
             b += 2 * VB;
         }
-        c00.intoMemorySegment(tile, tOff, O);
-        c01.intoMemorySegment(tile, tOff + VB, O);
-        c10.intoMemorySegment(tile, tOff + 2 * VB, O);
-        c11.intoMemorySegment(tile, tOff + 3 * VB, O);
-        c20.intoMemorySegment(tile, tOff + 4 * VB, O);
-        c21.intoMemorySegment(tile, tOff + 5 * VB, O);
-        c30.intoMemorySegment(tile, tOff + 6 * VB, O);
-        c31.intoMemorySegment(tile, tOff + 7 * VB, O);
-        c40.intoMemorySegment(tile, tOff + 8 * VB, O);
-        c41.intoMemorySegment(tile, tOff + 9 * VB, O);
-        c50.intoMemorySegment(tile, tOff + 10 * VB, O);
-        c51.intoMemorySegment(tile, tOff + 11 * VB, O);
-        c60.intoMemorySegment(tile, tOff + 12 * VB, O);
-        c61.intoMemorySegment(tile, tOff + 13 * VB, O);
-        c70.intoMemorySegment(tile, tOff + 14 * VB, O);
-        c71.intoMemorySegment(tile, tOff + 15 * VB, O);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
+        c60.intoArray(tile, 12 * L);
+        c61.intoArray(tile, 13 * L);
+        c70.intoArray(tile, 14 * L);
+        c71.intoArray(tile, 15 * L);
     }
 
     private static void kernel6Direct(
@@ -494,8 +470,7 @@ final class PackedGemm {
             MemorySegment bp,
             long bOff,
             int kc,
-            MemorySegment tile,
-            long tOff) {
+            float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
         FloatVector c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00;
@@ -533,17 +508,17 @@ final class PackedGemm {
             a += Float.BYTES;
             b += 2 * VB;
         }
-        c00.intoMemorySegment(tile, tOff, O);
-        c01.intoMemorySegment(tile, tOff + VB, O);
-        c10.intoMemorySegment(tile, tOff + 2 * VB, O);
-        c11.intoMemorySegment(tile, tOff + 3 * VB, O);
-        c20.intoMemorySegment(tile, tOff + 4 * VB, O);
-        c21.intoMemorySegment(tile, tOff + 5 * VB, O);
-        c30.intoMemorySegment(tile, tOff + 6 * VB, O);
-        c31.intoMemorySegment(tile, tOff + 7 * VB, O);
-        c40.intoMemorySegment(tile, tOff + 8 * VB, O);
-        c41.intoMemorySegment(tile, tOff + 9 * VB, O);
-        c50.intoMemorySegment(tile, tOff + 10 * VB, O);
-        c51.intoMemorySegment(tile, tOff + 11 * VB, O);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
     }
 }
